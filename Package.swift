@@ -1,0 +1,89 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// checkpointd: capture → read → decide → alert → deliver.
+// Each library target is one stage or one edge (store, server); data flows one way.
+let package = Package(
+    name: "checkpointd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "checkpointd", targets: ["checkpointd"]),
+        .executable(name: "checkpoint", targets: ["checkpoint"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // System libraries, linked through pkg-config (module maps only).
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+
+        // Who may do what: roles, principals, API tokens. Pure logic.
+        .target(name: "Access", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // checkpointd.yaml and cameras/*.yaml, validated once at the edge.
+        .target(name: "Config", dependencies: [
+            "Access",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // The one SQLite database: schema, migrations, audit log, tokens.
+        .target(name: "Store", dependencies: [
+            "Access",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // HTTP API, auth, errors, metrics.
+        .target(name: "Server", dependencies: [
+            "Access", "Store",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Resources/openapi.yaml")]),
+        // The daemon's assembly: services, systemd protocol, signals, reload.
+        .target(name: "Daemon", dependencies: [
+            "Access", "Config", "Store", "Server", "CFFmpeg", "CJPEG", "CQREncode",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .executableTarget(name: "checkpointd", dependencies: [
+            "Daemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "checkpoint", dependencies: [
+            "Access", "Config", "Store", "Daemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Shared test helpers: temporary state dirs, spawning the daemon, raw sockets.
+        .target(name: "TestSupport", dependencies: [
+            "Config",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], path: "Tests/TestSupport"),
+        .testTarget(name: "AccessTests", dependencies: ["Access"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "Access", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus")]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,122 @@
+import Access
+import Config
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import Server
+import ServiceLifecycle
+import Store
+
+/// The daemon's assembly: load config, open the store, run the services until
+/// SIGTERM/SIGINT, then close the store. `main` only parses flags and calls this.
+public struct Daemon {
+    /// Exit statuses from sysexits(3), so a unit can tell a bad config (no restart) from a crash.
+    public enum ExitCode: Int32 {
+        case ok = 0
+        case failure = 1
+        case config = 78
+        case cannotCreate = 73
+    }
+
+    public static let version = "0.1.0"
+
+    let configPath: String
+    let environment: [String: String]
+    let makeLogger: @Sendable (String, Logger.Level) -> Logger
+
+    public init(configPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                makeLogger: @escaping @Sendable (String, Logger.Level) -> Logger) {
+        self.configPath = configPath
+        self.environment = environment
+        self.makeLogger = makeLogger
+    }
+
+    public func run() async -> ExitCode {
+        let loader = ConfigLoader(environment: environment)
+        let config: DaemonConfig
+        do {
+            config = try loader.load(path: configPath)
+        } catch {
+            makeLogger("checkpointd", .info).critical("invalid configuration: \(error)")
+            return .config
+        }
+        let logger = makeLogger("checkpointd", Logger.Level(config.logLevel))
+        let notifier = SystemdNotifier(environment: environment)
+
+        let store: Store
+        do {
+            store = try Store(stateDirectory: config.stateDirectory, options: .init(
+                synchronousFull: config.store.synchronous == .full, busyTimeout: config.store.busyTimeoutSeconds))
+        } catch {
+            logger.critical("cannot open the store: \(error)")
+            return .cannotCreate
+        }
+        defer {
+            do { try store.close() } catch { logger.error("closing the store failed: \(error)") }
+        }
+
+        do {
+            try await prepareAccess(config: config, store: store, logger: logger)
+        } catch {
+            logger.critical("cannot prepare API tokens: \(error)")
+            return .failure
+        }
+
+        let live = LiveConfiguration(initial: config, loader: loader, store: store, notifier: notifier, logger: logger)
+        let registry = PrometheusCollectorRegistry()
+        let health = DaemonHealth(store: store, configuration: live, notifier: notifier,
+                                  startedAt: .now, version: Self.version)
+        let dependencies = ServerDependencies(
+            store: store, metrics: registry, health: health, reloader: live, maxBodyBytes: config.http.maxBodyBytes)
+        let address = config.listen.address
+        let server = APIServer.application(
+            dependencies, address: address, port: config.listen.port, logger: makeLogger("checkpointd.http", Logger.Level(config.logLevel))
+        ) { port in
+            logger.notice("listening", metadata: ["address": "\(address)", "port": "\(port)"])
+            notifier.notify(["READY=1", "STATUS=listening on \(address):\(port)", "MAINPID=\(getpid())"])
+        }
+
+        let libraries = LibraryVersions.all.map { "\($0.name) \($0.version)" }.joined(separator: ", ")
+        logger.notice("starting checkpointd \(Self.version)", metadata: [
+            "community": "\(config.community.id)", "cameras": "\(config.cameras.count)", "libraries": "\(libraries)",
+        ])
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: server),
+                .init(service: ReloadService(reloader: live)),
+                .init(service: SystemdService(notifier: notifier, store: store, logger: logger)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("stopped on error: \(error)")
+            return .failure
+        }
+        logger.notice("stopped")
+        return .ok
+    }
+
+    /// Makes config-provisioned tokens match the file and, on a store without an
+    /// active admin, mints one and writes it (0600) where the admin can read it once.
+    func prepareAccess(config: DaemonConfig, store: Store, logger: Logger) async throws {
+        try await store.syncProvisionedTokens(config.tokens.map(\.provisioned), by: .system)
+        guard try await !store.hasActiveAdmin() else { return }
+        let file = config.bootstrap.adminTokenFile
+            ?? config.stateDirectory.appendingPathComponent("bootstrap-admin.token")
+        let minted = APIToken.mint()
+        try SecretFile.write(minted.secret + "\n", to: file)
+        _ = try await store.createToken(name: "bootstrap-admin", role: .admin, digest: minted.digest,
+                                        source: .bootstrap, by: .system)
+        logger.notice("no admin token existed; created 'bootstrap-admin' and wrote it to a file readable only by this user",
+                      metadata: ["file": "\(file.path)"])
+    }
+}
+
+extension Logger.Level {
+    init(_ level: DaemonConfig.LogLevel) {
+        self = Logger.Level(rawValue: level.rawValue) ?? .info
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The operator CLI. Commands act on the same database as the running daemon.
+@main
+struct Checkpoint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Operate checkpointd: API tokens, configuration checks.",
+        subcommands: [TokenCommand.self, ConfigCommand.self])
+}
+
+/// `--config PATH`, shared by every command that touches the daemon's state.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Path to checkpointd.yaml.")
+    var config: String = "/etc/checkpointd/checkpointd.yaml"
+}

@@ -130,8 +130,11 @@ public struct ConfigLoader: Sendable {
             return ConfigError(file: file, line: mark.line, message: "is not valid YAML: \(problem)")
         case .composer(_, let problem, let mark, _):
             return ConfigError(file: file, line: mark.line, message: "is not valid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return ConfigError(file: file, key: duplicates.joined(separator: ", "), message: "appears twice in the same mapping")
         default:
-            return ConfigError(file: file, message: "is not valid YAML: \(error)")
+            let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "unreadable"
+            return ConfigError(file: file, message: "is not valid YAML: \(firstLine)")
         }
     }
 

@@ -30,7 +30,7 @@ public final class DaemonProcess: @unchecked Sendable {
     public init(fixture: ConfigFixture, environment: [String: String] = [:]) throws {
         port = fixture.port
         logFile = fixture.directory.file("daemon-\(UUID().uuidString.prefix(6)).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = BuildProducts.executable("checkpointd")
         process.arguments = ["--config", fixture.configPath]
         var env = ProcessInfo.processInfo.environment

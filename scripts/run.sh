@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make run`: starts the release daemon on the example config (embedded SQLite
+# under .run/state, demo camera), waits until it is healthy, prints where it
+# listens and the bootstrap admin token, then stays in the foreground. Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+config=config/checkpointd.yaml
+bin=.build/release
+state=.run/state
+mkdir -p .run
+url="http://127.0.0.1:8080"
+
+"$bin/checkpointd" --config "$config" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+
+for _ in $(seq 1 100); do
+  if curl -fsS "$url/healthz" >/dev/null 2>&1; then break; fi
+  kill -0 $pid 2>/dev/null || { wait $pid; exit $?; }
+  sleep 0.2
+done
+
+echo
+echo "checkpointd is running at $url  (health: $url/healthz, API: $url/api/v1/openapi.yaml)"
+if [[ -s $state/bootstrap-admin.token ]]; then
+  echo "bootstrap admin token (keep it secret; it is also in $state/bootstrap-admin.token):"
+  echo "  $(cat $state/bootstrap-admin.token)"
+  echo "try: curl -H \"Authorization: Bearer \$(cat $state/bootstrap-admin.token)\" $url/api/v1/me"
+else
+  echo "no bootstrap token file; mint one with: $bin/checkpoint token create --role admin --name me --config $config"
+fi
+echo "Ctrl-C stops the daemon."
+echo
+wait $pid

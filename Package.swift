@@ -32,6 +32,11 @@ let package = Package(
         .target(name: "Access", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Holders, entry cards, signed tokens and scan decisions. Pure logic.
+        .target(name: "Registry", dependencies: [
+            "Access",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // checkpointd.yaml and cameras/*.yaml, validated once at the edge.
         .target(name: "Config", dependencies: [
             "Access",
@@ -76,6 +81,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift")]),

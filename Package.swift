@@ -31,6 +31,7 @@ let package = Package(
         // Who may do what: roles, principals, API tokens. Pure logic.
         .target(name: "Access", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
         // Holders, entry cards, signed tokens and scan decisions. Pure logic.
         .target(name: "Registry", dependencies: [
@@ -44,13 +45,19 @@ let package = Package(
         ]),
         // The one SQLite database: schema, migrations, audit log, tokens.
         .target(name: "Store", dependencies: [
-            "Access",
+            "Access", "Registry",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Issuing, renewing, revoking and scanning entry cards; signing keys; QR rendering.
+        .target(name: "Cards", dependencies: [
+            "Access", "Registry", "Store", "CQREncode",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // HTTP API, auth, errors, metrics.
         .target(name: "Server", dependencies: [
-            "Access", "Store",
+            "Access", "Store", "Registry", "Cards",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -58,7 +65,7 @@ let package = Package(
         ], resources: [.copy("Resources/openapi.yaml")]),
         // The daemon's assembly: services, systemd protocol, signals, reload.
         .target(name: "Daemon", dependencies: [
-            "Access", "Config", "Store", "Server", "CFFmpeg", "CJPEG", "CQREncode",
+            "Access", "Config", "Store", "Server", "Cards", "Registry", "CFFmpeg", "CJPEG", "CQREncode",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -71,7 +78,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "checkpoint", dependencies: [
-            "Access", "Config", "Store", "Daemon",
+            "Access", "Config", "Store", "Daemon", "Cards", "Registry", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

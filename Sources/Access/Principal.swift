@@ -4,6 +4,8 @@ public struct Principal: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Codable {
         /// A bearer API token presented over HTTP.
         case token
+        /// A person signed in to the staff pages (session cookie).
+        case session
         /// A person at the server's shell using the `checkpoint` CLI.
         case cli
         /// The daemon itself (retention, reload, bootstrap).

@@ -21,7 +21,7 @@ public struct ConfigLoader: Sendable {
         let folder = file.deletingLastPathComponent()
         let top = try root.mapping(allowed: [
             "listen", "state_directory", "community", "retention", "log_level", "http", "store",
-            "bootstrap", "tokens", "cameras_directory",
+            "bootstrap", "tokens", "cameras_directory", "cards",
         ])
 
         let listenMap = try top.required("listen").mapping(allowed: ["address", "port"])
@@ -65,10 +65,18 @@ public struct ConfigLoader: Sendable {
             synchronous: try storeMap?["synchronous"]?.oneOf(DaemonConfig.StoreSettings.Synchronous.self) ?? .full,
             busyTimeoutSeconds: try storeMap?["busy_timeout_seconds"]?.double(in: 0.1...120) ?? 5)
 
-        let bootstrapMap = try top["bootstrap"]?.mapping(allowed: ["admin_token_file"])
+        let bootstrapMap = try top["bootstrap"]?.mapping(allowed: ["admin_token_file", "admin_password_file"])
         let adminTokenFile = try bootstrapMap?["admin_token_file"].map { node throws(ConfigError) in
             Self.resolve(try node.string(), against: stateDirectory)
         }
+        let adminPasswordFile = try bootstrapMap?["admin_password_file"].map { node throws(ConfigError) in
+            Self.resolve(try node.string(), against: stateDirectory)
+        }
+
+        let cardsMap = try top["cards"]?.mapping(allowed: ["anti_passback", "session_hours"])
+        let cards = DaemonConfig.Cards(
+            antiPassback: try cardsMap?["anti_passback"]?.oneOf(DaemonConfig.Cards.AntiPassback.self) ?? .strict,
+            sessionHours: try cardsMap?["session_hours"]?.int(in: 1...168) ?? 12)
 
         var tokens: [DaemonConfig.ProvisionedToken] = []
         for item in try top["tokens"]?.list() ?? [] {
@@ -95,8 +103,8 @@ public struct ConfigLoader: Sendable {
         return DaemonConfig(
             file: file, listen: listen, stateDirectory: stateDirectory, community: community,
             retention: retention, logLevel: logLevel, http: http, store: store,
-            bootstrap: .init(adminTokenFile: adminTokenFile), tokens: tokens,
-            camerasDirectory: camerasDirectory, cameras: cameras)
+            bootstrap: .init(adminTokenFile: adminTokenFile, adminPasswordFile: adminPasswordFile), tokens: tokens,
+            camerasDirectory: camerasDirectory, cameras: cameras, cards: cards)
     }
 
     /// Parses one YAML file into a located root node.

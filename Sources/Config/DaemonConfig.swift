@@ -20,6 +20,16 @@ public struct DaemonConfig: Sendable, Equatable {
     public var tokens: [ProvisionedToken]
     public var camerasDirectory: URL
     public var cameras: [CameraConfig]
+    public var cards: Cards
+
+    /// How entry-card scans are judged.
+    public struct Cards: Sendable, Equatable {
+        public enum AntiPassback: String, Sendable, Equatable, CaseIterable { case strict, warn, off }
+        /// A second entry without an exit (or an exit without an entry): deny, allow with a warning, or ignore.
+        public var antiPassback: AntiPassback
+        /// How long a staff page sign-in lasts.
+        public var sessionHours: Int
+    }
 
     public struct Listen: Sendable, Equatable {
         public var address: String
@@ -65,6 +75,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public struct Bootstrap: Sendable, Equatable {
         /// Where the first admin token is written (0600) when the store has no active admin.
         public var adminTokenFile: URL?
+        /// Where the first admin user's password is written (0600) when the store has no users.
+        public var adminPasswordFile: URL?
     }
 
     public struct ProvisionedToken: Sendable, Equatable {

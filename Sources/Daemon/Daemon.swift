@@ -1,9 +1,11 @@
 import Access
+import Cards
 import Config
 import Foundation
 import Hummingbird
 import Logging
 import Prometheus
+import Registry
 import Server
 import ServiceLifecycle
 import Store
@@ -63,12 +65,22 @@ public struct Daemon {
             return .failure
         }
 
+        let cards: CardOffice
+        do {
+            cards = try await CardOffice.open(store: store, stateDirectory: config.stateDirectory, settings: config.cardSettings)
+        } catch {
+            logger.critical("cannot open the card registry: \(error)")
+            return .cannotCreate
+        }
+
         let live = LiveConfiguration(initial: config, loader: loader, store: store, notifier: notifier, logger: logger)
+        await live.observe { config in cards.update(config.cardSettings) }
         let registry = PrometheusCollectorRegistry()
         let health = DaemonHealth(store: store, configuration: live, notifier: notifier,
                                   startedAt: .now, version: Self.version)
         let dependencies = ServerDependencies(
-            store: store, metrics: registry, health: health, reloader: live, maxBodyBytes: config.http.maxBodyBytes)
+            store: store, cards: cards, metrics: registry, health: health, reloader: live,
+            maxBodyBytes: config.http.maxBodyBytes, sessionLifetime: .seconds(config.cards.sessionHours * 3600))
         let address = config.listen.address
         let server = APIServer.application(
             dependencies, address: address, port: config.listen.port, logger: makeLogger("checkpointd.http", Logger.Level(config.logLevel))
@@ -103,6 +115,16 @@ public struct Daemon {
     /// active admin, mints one and writes it (0600) where the admin can read it once.
     func prepareAccess(config: DaemonConfig, store: Store, logger: Logger) async throws {
         try await store.syncProvisionedTokens(config.tokens.map(\.provisioned), by: .system)
+        if try await !store.hasUsers() {
+            let file = config.bootstrap.adminPasswordFile
+                ?? config.stateDirectory.appendingPathComponent("bootstrap-admin.password")
+            let password = APIToken.mint().secret.dropFirst(APIToken.prefix.count).prefix(20)
+            try SecretFile.write(password + "\n", to: file)
+            _ = try await store.createUser(name: "admin", role: .admin, passwordHash: try PasswordHash.make(String(password)),
+                                           by: .system)
+            logger.notice("no staff users existed; created user 'admin' and wrote its password to a file readable only by this user",
+                          metadata: ["file": "\(file.path)"])
+        }
         guard try await !store.hasActiveAdmin() else { return }
         let file = config.bootstrap.adminTokenFile
             ?? config.stateDirectory.appendingPathComponent("bootstrap-admin.token")
@@ -118,5 +140,14 @@ public struct Daemon {
 extension Logger.Level {
     init(_ level: DaemonConfig.LogLevel) {
         self = Logger.Level(rawValue: level.rawValue) ?? .info
+    }
+}
+
+extension DaemonConfig {
+    var cardSettings: CardOffice.Settings {
+        CardOffice.Settings(
+            communityID: community.id, communityName: community.name,
+            policy: ScanPolicy(timeZone: community.timeZone,
+                               antiPassback: ScanPolicy.AntiPassback(rawValue: cards.antiPassback.rawValue) ?? .strict))
     }
 }

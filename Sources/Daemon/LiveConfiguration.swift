@@ -76,6 +76,7 @@ public actor LiveConfiguration: ConfigReloading {
         if old.community != new.community { changes.append("community") }
         if old.retention != new.retention { changes.append("retention \(new.retention.days) days") }
         if old.tokens != new.tokens { changes.append("provisioned tokens") }
+        if old.cards != new.cards { changes.append("card rules") }
         let oldCameras = Dictionary(uniqueKeysWithValues: old.cameras.map { ($0.id, $0) })
         let newCameras = Dictionary(uniqueKeysWithValues: new.cameras.map { ($0.id, $0) })
         let added = newCameras.keys.filter { oldCameras[$0] == nil }.sorted()

@@ -18,12 +18,17 @@ public enum APIServer {
         let session = SessionRoutes(dependencies: dependencies)
         session.registerPublic(on: router)
 
+        StaffPages(dependencies: dependencies).register(on: router)
+
         let authFailures = Counter(label: "checkpointd_auth_failures_total", factory: factory)
         let api = router.group("api/v1")
             .add(middleware: AuthenticationMiddleware(store: dependencies.store, failures: { authFailures.increment() }))
         session.register(on: api)
         AuditRoutes(dependencies: dependencies).register(on: api)
         TokenRoutes(dependencies: dependencies).register(on: api)
+        HolderRoutes(dependencies: dependencies).register(on: api)
+        CardRoutes(dependencies: dependencies).register(on: api)
+        ScanRoutes(dependencies: dependencies).register(on: api)
         return router
     }
 

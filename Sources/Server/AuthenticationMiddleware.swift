@@ -15,6 +15,18 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
+            if let session = try await WebSessions.current(request, store: store) {
+                // Browsers must prove a state change comes from our own page.
+                if request.method != .get && request.method != .head {
+                    guard let sent = request.headers[WebSessions.csrfHeader], WebSessions.equal(sent, session.csrf) else {
+                        throw APIError.forbidden("missing or wrong X-CSRF-Token header; reload the page")
+                    }
+                }
+                var context = context
+                context.principal = session.user.principal
+                context.session = session
+                return try await next(request, context)
+            }
             failures()
             throw APIError.unauthorized("send a bearer token: Authorization: Bearer cpd_…")
         }

@@ -1,4 +1,5 @@
 import Access
+import Cards
 import Foundation
 import Prometheus
 import Store
@@ -59,15 +60,21 @@ public protocol ConfigReloading: Sendable {
 /// Everything the HTTP layer needs, handed in by the daemon (or a test).
 public struct ServerDependencies: Sendable {
     public var store: Store
+    public var cards: CardOffice
     public var metrics: PrometheusCollectorRegistry
     public var health: any HealthSource
     public var reloader: (any ConfigReloading)?
     /// Largest accepted request body.
     public var maxBodyBytes: Int
+    /// How long a staff page sign-in lasts.
+    public var sessionLifetime: Duration
 
-    public init(store: Store, metrics: PrometheusCollectorRegistry, health: any HealthSource,
-                reloader: (any ConfigReloading)? = nil, maxBodyBytes: Int = 1 << 20) {
+    public init(store: Store, cards: CardOffice, metrics: PrometheusCollectorRegistry, health: any HealthSource,
+                reloader: (any ConfigReloading)? = nil, maxBodyBytes: Int = 1 << 20,
+                sessionLifetime: Duration = .seconds(12 * 3600)) {
+        self.sessionLifetime = sessionLifetime
         self.store = store
+        self.cards = cards
         self.metrics = metrics
         self.health = health
         self.reloader = reloader

@@ -42,6 +42,102 @@ enum Migrations {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2_registry") { db in
+            try db.execute(sql: """
+                CREATE TABLE holder (
+                    id          TEXT PRIMARY KEY NOT NULL,
+                    name        TEXT NOT NULL,
+                    building    TEXT NOT NULL,
+                    entrance    TEXT NOT NULL DEFAULT '',
+                    room        TEXT NOT NULL,
+                    household   TEXT NOT NULL,
+                    phone       TEXT,
+                    created_at  DATETIME NOT NULL,
+                    created_by  TEXT NOT NULL,
+                    updated_at  DATETIME NOT NULL,
+                    erased_at   DATETIME
+                );
+                CREATE INDEX holder_household ON holder(household);
+                CREATE INDEX holder_name ON holder(name COLLATE NOCASE);
+                CREATE TABLE holder_plate (
+                    holder_id   TEXT NOT NULL REFERENCES holder(id) ON DELETE CASCADE,
+                    plate       TEXT NOT NULL,
+                    PRIMARY KEY (holder_id, plate)
+                );
+                CREATE INDEX holder_plate_plate ON holder_plate(plate);
+
+                CREATE TABLE card_key (
+                    id          INTEGER PRIMARY KEY NOT NULL CHECK (id BETWEEN 1 AND 65535),
+                    public_key  BLOB NOT NULL CHECK (length(public_key) = 32),
+                    created_at  DATETIME NOT NULL,
+                    retired_at  DATETIME
+                );
+                CREATE TABLE card (
+                    id              TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+                    holder_id       TEXT NOT NULL REFERENCES holder(id),
+                    category        TEXT NOT NULL CHECK (category IN ('resident','visitor','worker','delivery','official')),
+                    valid_from      DATETIME NOT NULL,
+                    valid_until     DATETIME NOT NULL CHECK (valid_until > valid_from),
+                    checkpoints     TEXT NOT NULL DEFAULT '[]',
+                    allowed_hours   TEXT,
+                    quota_count     INTEGER CHECK (quota_count IS NULL OR quota_count > 0),
+                    quota_days      INTEGER CHECK (quota_days IS NULL OR quota_days > 0),
+                    quota_direction TEXT CHECK (quota_direction IS NULL OR quota_direction IN ('in','out')),
+                    generation      INTEGER NOT NULL DEFAULT 1,
+                    key_id          INTEGER NOT NULL REFERENCES card_key(id),
+                    token           TEXT NOT NULL,
+                    issued_at       DATETIME NOT NULL,
+                    issued_by       TEXT NOT NULL,
+                    renewed_at      DATETIME,
+                    revoked_at      DATETIME,
+                    revoked_by      TEXT,
+                    revoked_reason  TEXT
+                );
+                CREATE INDEX card_holder ON card(holder_id);
+                CREATE INDEX card_revoked ON card(revoked_at) WHERE revoked_at IS NOT NULL;
+                CREATE INDEX card_renewed ON card(renewed_at) WHERE renewed_at IS NOT NULL;
+
+                CREATE TABLE entry (
+                    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at              DATETIME NOT NULL,
+                    checkpoint      TEXT NOT NULL,
+                    lane            TEXT NOT NULL,
+                    direction       TEXT NOT NULL CHECK (direction IN ('in','out')),
+                    card_id         TEXT,
+                    holder_id       TEXT,
+                    household       TEXT,
+                    verdict         TEXT NOT NULL CHECK (verdict IN ('allow','deny','alert')),
+                    reason_code     TEXT NOT NULL,
+                    reason_message  TEXT NOT NULL,
+                    counted         INTEGER NOT NULL DEFAULT 0,
+                    source_kind     TEXT NOT NULL,
+                    source_id       TEXT NOT NULL,
+                    source_name     TEXT NOT NULL,
+                    event_id        TEXT
+                );
+                CREATE UNIQUE INDEX entry_event ON entry(source_id, event_id) WHERE event_id IS NOT NULL;
+                CREATE INDEX entry_card ON entry(card_id, id) WHERE counted = 1;
+                CREATE INDEX entry_household ON entry(household, direction, at) WHERE counted = 1;
+                CREATE INDEX entry_lane ON entry(checkpoint, lane, id);
+
+                CREATE TABLE staff_user (
+                    id              TEXT PRIMARY KEY NOT NULL,
+                    name            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    role            TEXT NOT NULL CHECK (role IN ('admin','staff','security','auditor')),
+                    password_hash   TEXT NOT NULL,
+                    created_at      DATETIME NOT NULL,
+                    created_by      TEXT NOT NULL,
+                    disabled_at     DATETIME
+                );
+                CREATE TABLE web_session (
+                    digest      TEXT PRIMARY KEY NOT NULL,
+                    user_id     TEXT NOT NULL REFERENCES staff_user(id) ON DELETE CASCADE,
+                    csrf        TEXT NOT NULL,
+                    created_at  DATETIME NOT NULL,
+                    expires_at  DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

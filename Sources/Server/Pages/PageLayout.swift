@@ -1,0 +1,79 @@
+import Cards
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The shared frame of the staff pages: plain HTML that works on a cheap tablet, no framework.
+enum PageLayout {
+    static func page(title: String, community: String, user: String?, csrf: String? = nil, body: String,
+                     script: String? = nil) -> Response {
+        let e = HTMLText.escape
+        var html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(e(title)) · \(e(community))</title>
+            """
+        if let csrf { html += "<meta name=\"csrf-token\" content=\"\(e(csrf))\">" }
+        html += "<link rel=\"stylesheet\" href=\"/static/staff.css\"></head><body>"
+        html += "<header><strong>\(e(community))</strong> · checkpointd"
+        if let user {
+            html += """
+                <nav><a href="/scan">Scan</a> <a href="/cards/new">Issue card</a>
+                <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(e(csrf ?? ""))">
+                <button type="submit" class="link">Sign out \(e(user))</button></form></nav>
+                """
+        }
+        html += "</header><main>\(body)</main>"
+        if let script { html += "<script src=\"/static/\(script)\"></script>" }
+        html += "</body></html>"
+        return Response(status: .ok, headers: htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static var htmlHeaders: HTTPFields {
+        [
+            .contentType: "text/html; charset=utf-8",
+            .cacheControl: "no-store",
+            .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        ]
+    }
+
+    static func redirect(_ location: String, cookie: String? = nil) -> Response {
+        var headers: HTTPFields = [.location: location, .cacheControl: "no-store"]
+        if let cookie { headers[.setCookie] = cookie }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    static func errorBox(_ message: String?) -> String {
+        guard let message else { return "" }
+        return "<p class=\"error\" role=\"alert\">\(HTMLText.escape(message))</p>"
+    }
+
+    static let css = """
+        *{box-sizing:border-box}body{margin:0;font:18px/1.4 system-ui,sans-serif;background:#f4f5f7;color:#111}
+        header{background:#1d3557;color:#fff;padding:.6em 1em;display:flex;gap:1em;align-items:center;flex-wrap:wrap}
+        header nav{margin-left:auto;display:flex;gap:1em;align-items:center}header a{color:#fff}
+        main{max-width:960px;margin:0 auto;padding:1em}
+        form.inline{display:inline}button.link{background:none;border:0;color:#fff;text-decoration:underline;font:inherit;cursor:pointer;padding:0}
+        label{display:block;margin:.5em 0 .2em;font-weight:600}
+        input,select{font:inherit;padding:.5em;width:100%;border:1px solid #999;border-radius:6px}
+        .row{display:flex;gap:.8em;flex-wrap:wrap}.row>div{flex:1;min-width:8em}
+        button.primary{font:inherit;font-weight:700;background:#1d3557;color:#fff;border:0;border-radius:6px;padding:.7em 1.4em;margin-top:1em;cursor:pointer}
+        button.danger{background:#b00020}
+        section{background:#fff;border-radius:10px;padding:1em 1.2em;margin:1em 0;box-shadow:0 1px 3px #0002}
+        .error{background:#ffe3e3;color:#8b0000;padding:.6em 1em;border-radius:6px}
+        #scan-input{font-size:1.4em;padding:.7em}
+        .verdict{font-size:3em;font-weight:800;text-align:center;padding:.5em;border-radius:12px;margin:.5em 0;color:#fff}
+        .verdict.allow{background:#1b873f}.verdict.deny{background:#b00020}.verdict.alert{background:#e65100;animation:blink 1s step-start infinite}
+        .verdict.idle{background:#888}@keyframes blink{50%{opacity:.6}}
+        .reason{font-size:1.3em;text-align:center}.holder{font-size:1.5em;text-align:center;font-weight:600}
+        table{width:100%;border-collapse:collapse;background:#fff}td,th{padding:.35em .5em;border-bottom:1px solid #ddd;text-align:left;font-size:.9em}
+        td.allow{color:#1b873f;font-weight:700}td.deny{color:#b00020;font-weight:700}td.alert{color:#e65100;font-weight:700}
+        .card{width:85.6mm;height:53.98mm;border:1px solid #333;border-radius:3mm;padding:3mm;display:flex;gap:3mm;background:#fff;font-size:9pt;line-height:1.25}
+        .card .qr{width:44mm;height:44mm;flex:none}.card .qr svg{width:100%;height:100%}
+        .card h2{font-size:11pt;margin:0 0 1mm}.card .name{font-size:12pt;font-weight:700}.card .cat{text-transform:uppercase;font-weight:700;letter-spacing:.05em}
+        .card .id{font-family:monospace;font-size:7pt;color:#555}
+        @media print{header,nav,.noprint{display:none}body{background:#fff}main{padding:0}@page{size:auto;margin:10mm}}
+        """
+}

@@ -144,7 +144,8 @@ extension Logger.Level {
 }
 
 extension DaemonConfig {
-    var cardSettings: CardOffice.Settings {
+    /// The card office's view of the configuration.
+    public var cardSettings: CardOffice.Settings {
         CardOffice.Settings(
             communityID: community.id, communityName: community.name,
             policy: ScanPolicy(timeZone: community.timeZone,

@@ -5,8 +5,8 @@ import ArgumentParser
 struct Checkpoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Operate checkpointd: API tokens, configuration checks.",
-        subcommands: [TokenCommand.self, ConfigCommand.self])
+        abstract: "Operate checkpointd: entry cards, staff users, API tokens, configuration checks.",
+        subcommands: [TokenCommand.self, CardCommand.self, UserCommand.self, ConfigCommand.self])
 }
 
 /// `--config PATH`, shared by every command that touches the daemon's state.

@@ -1,4 +1,6 @@
 import Access
+import Cards
+import Registry
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -15,6 +17,7 @@ import TestSupport
 struct APIHarness {
     let directory: TemporaryDirectory
     let store: Store
+    let cards: CardOffice
     let registry = PrometheusCollectorRegistry()
     let tokens: [Role: String]
     let revokedToken: String
@@ -33,12 +36,15 @@ struct APIHarness {
         let revoked = APIToken.mint()
         let record = try await store.createToken(name: "old", role: .admin, digest: revoked.digest, source: .cli, by: .system)
         _ = try await store.revokeToken(id: record.id, by: .system)
-        return APIHarness(directory: directory, store: store, tokens: tokens, revokedToken: revoked.secret)
+        let cards = try await CardOffice.open(store: store, stateDirectory: directory.url, settings: .init(
+            communityID: "test-community", communityName: "Test Gardens",
+            policy: ScanPolicy(timeZone: TimeZone(identifier: "Asia/Shanghai")!, antiPassback: .strict)))
+        return APIHarness(directory: directory, store: store, cards: cards, tokens: tokens, revokedToken: revoked.secret)
     }
 
     func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let dependencies = ServerDependencies(
-            store: store, metrics: registry, health: StoreHealth(store: store), maxBodyBytes: maxBodyBytes)
+            store: store, cards: cards, metrics: registry, health: StoreHealth(store: store), maxBodyBytes: maxBodyBytes)
         let app = Application(router: APIServer.router(dependencies),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               logger: Self.quietLogger)

@@ -73,5 +73,37 @@ public final class RawConnection: @unchecked Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Reads one HTTP response: headers, then exactly Content-Length bytes of body (or until close).
+    public func readResponse(timeout: Duration) -> String {
+        var out: [UInt8] = []
+        let deadline = ContinuousClock.now + timeout
+        var expected: Int?
+        while ContinuousClock.now < deadline {
+            if let expected, let split = Self.headerEnd(out), out.count - split >= expected { break }
+            var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pollfd, 1, 100) >= 0 else { break }
+            if pollfd.revents == 0 { continue }
+            var buffer = [UInt8](repeating: 0, count: 16384)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            out += buffer[0..<count]
+            if expected == nil, let split = Self.headerEnd(out) {
+                let head = String(decoding: out[..<split], as: UTF8.self).lowercased()
+                for line in head.split(separator: "\r\n") where line.hasPrefix("content-length:") {
+                    expected = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+                }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func headerEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index + 4
+        }
+        return nil
+    }
+
     deinit { close(fd) }
 }

@@ -7,7 +7,7 @@ set -euo pipefail
 purpose="${1:-run}"
 build=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libjpeg-dev libqrencode-dev libsqlite3-dev)
 run=(ffmpeg curl ca-certificates)
-test=(systemd ffmpeg curl)
+test=(systemd ffmpeg curl chromium chromium-driver zbar-tools fonts-dejavu-core)
 bench=(wrk curl)
 
 wanted=("${build[@]}")

@@ -40,3 +40,16 @@ import Testing
         #expect(!staff.isAllowed([.admin]))
     }
 }
+
+@Suite struct PasswordHashTests {
+    @Test func hashesVerifyOnlyTheirPasswordAndNeverContainIt() throws {
+        let hash = try PasswordHash.make("correct horse battery", parameters: .testing)
+        #expect(hash.hasPrefix("scrypt$1024$8$1$"))
+        #expect(!hash.contains("correct horse"))
+        #expect(PasswordHash.verify("correct horse battery", against: hash))
+        #expect(!PasswordHash.verify("correct horse batterz", against: hash))
+        #expect(!PasswordHash.verify("x", against: "scrypt$bad"))
+        #expect(try PasswordHash.make("correct horse battery", parameters: .testing) != hash)
+        #expect(PasswordHash.problem(with: "short") != nil)
+    }
+}

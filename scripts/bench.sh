@@ -28,25 +28,57 @@ export CHECKPOINTD_TOKEN=$("$bin/checkpoint" token create --role staff --name be
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
+# wrk_table URL SCRIPT: one table row per connection count, medians of $RUNS runs.
+wrk_table() {
+  local url=$1 script=$2
+  echo "| connections | requests/s | p50 ms | p99 ms | errors |"
+  echo "|---:|---:|---:|---:|---:|"
+  for connections in 1 16 64; do
+    local rps=() p50=() p99=() errs=0 line threads
+    for _ in $(seq 1 "$RUNS"); do
+      threads=$(( connections < 2 ? 1 : 2 ))
+      line=$(wrk -t"$threads" -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s "$script" "$url" | grep '^RESULT')
+      rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")")
+      p50+=("$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")")
+      p99+=("$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")")
+      errs=$((errs + $(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$line")))
+    done
+    printf "| %d | %.0f | %.2f | %.2f | %d |\n" "$connections" \
+      "$(printf '%s\n' "${rps[@]}" | median)" "$(printf '%s\n' "${p50[@]}" | median)" \
+      "$(printf '%s\n' "${p99[@]}" | median)" "$errs"
+  done
+  echo
+}
+
 echo "## HTTP: authenticated GET /api/v1/me (bearer token, SHA-256 + SQLite look-up per request)"
 echo
 echo "$(nproc) cores, wrk -t2 (-t1 for one connection), ${SECONDS_PER_RUN}s per run, median of $RUNS runs; wrk shares the cores with the daemon."
 echo
-echo "| connections | requests/s | p50 ms | p99 ms | errors |"
-echo "|---:|---:|---:|---:|---:|"
-for connections in 1 16 64; do
-  rps=(); p50=(); p99=(); errs=0
-  for _ in $(seq 1 "$RUNS"); do
-    threads=$(( connections < 2 ? 1 : 2 ))
-    line=$(wrk -t"$threads" -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s bench/auth-get.lua \
-      "http://127.0.0.1:$port/api/v1/me" | grep '^RESULT')
-    rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")")
-    p50+=("$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")")
-    p99+=("$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")")
-    errs=$((errs + $(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$line")))
-  done
-  printf "| %d | %.0f | %.2f | %.2f | %d |\n" "$connections" \
-    "$(printf '%s\n' "${rps[@]}" | median)" "$(printf '%s\n' "${p50[@]}" | median)" \
-    "$(printf '%s\n' "${p99[@]}" | median)" "$errs"
-done
+wrk_table "http://127.0.0.1:$port/api/v1/me" bench/auth-get.lua
+
+# Entry-card scans: 200 cards issued over the API, scanned round-robin, in then out.
+export CHECKPOINTD_TOKENS_FILE="$work/card-tokens.txt"
+admin=$(cat "$work/state/bootstrap-admin.token")
+python3 - "$port" "$admin" "$CHECKPOINTD_TOKENS_FILE" <<'PY'
+import json, sys, urllib.request
+port, admin, out = sys.argv[1], sys.argv[2], sys.argv[3]
+def post(path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
+tokens = []
+for i in range(200):
+    holder = post("/api/v1/holders", {"name": f"Bench Holder {i}", "unit": {"building": str(i // 20 + 1), "room": str(100 + i)}})
+    card = post("/api/v1/cards", {"holder_id": holder["id"], "category": "resident", "valid_until": "2036-01-01T00:00:00Z"})
+    tokens.append(card["token"])
+open(out, "w").write("\n".join(tokens) + "\n")
+PY
+export CHECKPOINTD_TOKEN=$("$bin/checkpoint" token create --role device --name bench-reader --config "$work/checkpointd.yaml" 2>/dev/null)
+token_length=$(head -1 "$CHECKPOINTD_TOKENS_FILE" | tr -d '\n' | wc -c)
+
+echo "## Entry-card scans: POST /api/v1/scans (Ed25519 verify + decision + entry record, synchronous=FULL)"
 echo
+echo "200 cards round-robin, alternating in/out; every scan is one SQLite write transaction."
+echo "QR token: $token_length characters (QR alphanumeric mode)."
+echo
+wrk_table "http://127.0.0.1:$port/api/v1/scans" bench/scan.lua

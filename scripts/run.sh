@@ -30,6 +30,9 @@ if [[ -s $state/bootstrap-admin.token ]]; then
 else
   echo "no bootstrap token file; mint one with: $bin/checkpoint token create --role admin --name me --config $config"
 fi
+if [[ -s $state/bootstrap-admin.password ]]; then
+  echo "staff pages: $url/  (user: admin, password: $(cat $state/bootstrap-admin.password))"
+fi
 echo "Ctrl-C stops the daemon."
 echo
 wait $pid

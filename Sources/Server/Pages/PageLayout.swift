@@ -58,6 +58,7 @@ enum PageLayout {
         form.inline{display:inline}button.link{background:none;border:0;color:#fff;text-decoration:underline;font:inherit;cursor:pointer;padding:0}
         label{display:block;margin:.5em 0 .2em;font-weight:600}
         input,select{font:inherit;padding:.5em;width:100%;border:1px solid #999;border-radius:6px}
+        label.choice{display:inline-flex;gap:.4em;align-items:center;font-weight:400;margin-right:1.2em}label.choice input{width:auto}
         .row{display:flex;gap:.8em;flex-wrap:wrap}.row>div{flex:1;min-width:8em}
         button.primary{font:inherit;font-weight:700;background:#1d3557;color:#fff;border:0;border-radius:6px;padding:.7em 1.4em;margin-top:1em;cursor:pointer}
         button.danger{background:#b00020}

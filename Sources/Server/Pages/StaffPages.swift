@@ -157,8 +157,8 @@ struct StaffPages {
             <section><form id="scan-form" data-checkpoint="\(e(checkpoint))" data-lane="\(e(lane))" autocomplete="off">
             <div class="row"><div><label>Checkpoint</label><strong>\(e(checkpoint))</strong>, lane \(e(lane))</div>
             <div><label>Direction</label>
-            <label style="display:inline;font-weight:400"><input type="radio" name="direction" value="in" style="width:auto"\(direction == "in" ? " checked" : "")> In</label>
-            <label style="display:inline;font-weight:400"><input type="radio" name="direction" value="out" style="width:auto"\(direction == "out" ? " checked" : "")> Out</label></div></div>
+            <label class="choice"><input type="radio" name="direction" value="in"\(direction == "in" ? " checked" : "")> In</label>
+            <label class="choice"><input type="radio" name="direction" value="out"\(direction == "out" ? " checked" : "")> Out</label></div></div>
             <label for="scan-input">Scan the card (or type its code and press Enter)</label>
             <input id="scan-input" name="token" autofocus spellcheck="false" autocapitalize="characters">
             </form>

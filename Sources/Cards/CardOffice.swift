@@ -37,7 +37,7 @@ public final class CardOffice: Sendable {
     /// Opens the office, creating the first signing key when the store has none.
     public static func open(store: Store, stateDirectory: URL, settings: Settings) async throws(CardOfficeError) -> CardOffice {
         let files = SigningKeyFiles(stateDirectory: stateDirectory)
-        do {
+        return try await mapped {
             var stored = try await store.cardKeys()
             if !stored.contains(where: { !$0.isRetired }) {
                 let id = (stored.map(\.id).max() ?? 0) + 1
@@ -47,6 +47,13 @@ public final class CardOffice: Sendable {
             }
             let state = try Self.loadState(stored, files: files, communityID: settings.communityID)
             return CardOffice(store: store, files: files, settings: settings, state: state)
+        }
+    }
+
+    /// Runs key and store work, reporting any failure as a `CardOfficeError`.
+    private static func mapped<T>(_ body: () async throws -> T) async throws(CardOfficeError) -> T {
+        do {
+            return try await body()
         } catch let error as CardOfficeError {
             throw error
         } catch let error as StoreError {
@@ -82,17 +89,10 @@ public final class CardOffice: Sendable {
 
     /// Re-reads keys from the store (after a rotation, or when a token names a key we do not know).
     public func refreshKeys() async throws(CardOfficeError) {
-        do {
-            let stored = try await store.cardKeys()
-            let state = try Self.loadState(stored, files: files, communityID: currentSettings.communityID)
-            keys.withLock { $0 = state }
-        } catch let error as CardOfficeError {
-            throw error
-        } catch let error as StoreError {
-            throw .store(error)
-        } catch {
-            throw .keyUnavailable("\(error)")
+        let state = try await Self.mapped {
+            try Self.loadState(try await store.cardKeys(), files: files, communityID: currentSettings.communityID)
         }
+        keys.withLock { $0 = state }
     }
 
     public func keyring() async -> CardKeyring {
@@ -221,33 +221,21 @@ public final class CardOffice: Sendable {
 
     /// Adds a new signing key; new cards use it, existing cards keep verifying with theirs.
     public func rotateKey(by actor: Principal) async throws(CardOfficeError) -> UInt16 {
-        do {
+        try await Self.mapped {
             let stored = try await store.cardKeys()
             let id = (stored.map(\.id).max() ?? 0) + 1
             let key = try files.create(id)
             try await store.addCardKey(id: id, publicKey: key.publicKey.rawRepresentation, by: actor)
             try await refreshKeys()
             return id
-        } catch let error as CardOfficeError {
-            throw error
-        } catch let error as StoreError {
-            throw .store(error)
-        } catch {
-            throw .keyUnavailable("\(error)")
         }
     }
 
     /// Retires a key: cards signed with it are refused as "signed by a retired key".
     public func retireKey(_ id: UInt16, by actor: Principal, requestID: String? = nil) async throws(CardOfficeError) {
-        do {
+        try await Self.mapped {
             try await store.retireCardKey(id: id, by: actor, requestID: requestID)
             try await refreshKeys()
-        } catch let error as CardOfficeError {
-            throw error
-        } catch let error as StoreError {
-            throw .store(error)
-        } catch {
-            throw .keyUnavailable("\(error)")
         }
     }
 }

@@ -78,7 +78,7 @@ token_length=$(head -1 "$CHECKPOINTD_TOKENS_FILE" | tr -d '\n' | wc -c)
 
 echo "## Entry-card scans: POST /api/v1/scans (Ed25519 verify + decision + entry record, synchronous=FULL)"
 echo
-echo "200 cards round-robin, alternating in/out; every scan is one SQLite write transaction."
+echo "200 cards round-robin, alternating in/out; scans arriving together share one SQLite commit (group commit)."
 echo "QR token: $token_length characters (QR alphanumeric mode)."
 echo
 wrk_table "http://127.0.0.1:$port/api/v1/scans" bench/scan.lua

@@ -30,9 +30,23 @@ public struct ScanOutcome: Sendable, Equatable {
 extension Store {
     /// Decides and records a scan in one write transaction, so concurrent scans of
     /// one household are serialised and a quota can never be counted twice.
+    ///
+    /// Scans that arrive together share one commit (see `ScanCommitQueue`): one fsync for
+    /// many scans, with exactly the decisions they would get one transaction each.
     public func recordScan(_ request: ScanRequest, verification: CardKeyring.Verification, policy: ScanPolicy,
                            by actor: Principal, now: Date = Date()) async throws(StoreError) -> ScanOutcome {
-        try await write { db in
+        do {
+            return try await scanQueue.submit(pool: pool) { db in
+                try Self.recordScan(request, verification: verification, policy: policy, by: actor, now: now, in: db)
+            }
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
+    static func recordScan(_ request: ScanRequest, verification: CardKeyring.Verification, policy: ScanPolicy,
+                           by actor: Principal, now: Date, in db: Database) throws -> ScanOutcome {
+        do {
             if let eventID = request.eventID, let existing = try Row.fetchOne(db, sql: """
                 SELECT id FROM entry WHERE source_id = ? AND event_id = ?
                 """, arguments: [actor.id, eventID]) {

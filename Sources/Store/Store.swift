@@ -25,6 +25,8 @@ public final class Store: Sendable {
 
     let pool: DatabasePool
     public let path: String
+    /// Batches concurrent scans into shared commits.
+    let scanQueue = ScanCommitQueue()
 
     /// Opens (creating if needed) the database in `stateDirectory` and migrates it.
     public init(stateDirectory: URL, options: Options = .init()) throws(StoreError) {

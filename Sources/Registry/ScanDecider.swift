@@ -170,18 +170,25 @@ public enum ScanDecider {
     }
 }
 
-/// Times as a guard reads them, in the community's zone.
+/// Times as a guard reads them, in the community's zone. Built from calendar
+/// components rather than a DateFormatter, which is costly to create on every scan.
 struct TimeFormat {
     let zone: TimeZone
 
-    func dateTime(_ date: Date) -> String { format(date, "yyyy-MM-dd HH:mm") }
-    func clock(_ date: Date) -> String { format(date, "HH:mm") }
+    func dateTime(_ date: Date) -> String {
+        let parts = components(date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0,
+                      parts.hour ?? 0, parts.minute ?? 0)
+    }
 
-    private func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
+    func clock(_ date: Date) -> String {
+        let parts = components(date)
+        return String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    private func components(_ date: Date) -> DateComponents {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
     }
 }

@@ -75,6 +75,12 @@ import TestSupport
             try? await browser.screenshot().write(to: URL(fileURLWithPath: folder).appendingPathComponent("scan-page-deny.png"))
         }
 
+        // Find the card again by the holder's name: it is listed as revoked.
+        try await browser.open(base + "/cards")
+        try await browser.type("#s-name", "Wang")
+        try await browser.click("#search-form button")
+        #expect(await browser.waitForText("#results") { $0.contains("Wang Fang") }.contains("revoked"))
+
         await browser.quit()
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)

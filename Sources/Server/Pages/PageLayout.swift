@@ -19,7 +19,7 @@ enum PageLayout {
         html += "<header><strong>\(e(community))</strong> · checkpointd"
         if let user {
             html += """
-                <nav><a href="/scan">Scan</a> <a href="/cards/new">Issue card</a>
+                <nav><a href="/scan">Scan</a> <a href="/cards/new">Issue card</a> <a href="/cards">Find card</a>
                 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(e(csrf ?? ""))">
                 <button type="submit" class="link">Sign out \(e(user))</button></form></nav>
                 """

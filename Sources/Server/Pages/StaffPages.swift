@@ -45,6 +45,10 @@ struct StaffPages {
                             lane: params["lane"].map(String.init) ?? "1",
                             direction: params["direction"] == "out" ? "out" : "in")
         }
+        router.get("/cards") { request, context -> Response in
+            guard let session = try await signedIn(request) else { return PageLayout.redirect("/login") }
+            return try await searchPage(session, request: request, requestID: context.id)
+        }
         router.get("/cards/new") { request, _ -> Response in
             guard let session = try await signedIn(request) else { return PageLayout.redirect("/login") }
             return issuePage(session, error: nil)
@@ -162,6 +166,10 @@ struct StaffPages {
             <label for="scan-input">Scan the card (or type its code and press Enter)</label>
             <input id="scan-input" name="token" autofocus spellcheck="false" autocapitalize="characters">
             </form>
+            <form method="get" action="/scan" class="noprint" id="lane-form"><div class="row">
+            <div><label for="lane-checkpoint">Set this tablet to checkpoint</label><input id="lane-checkpoint" name="checkpoint" value="\(e(checkpoint))"></div>
+            <div><label for="lane-lane">lane</label><input id="lane-lane" name="lane" value="\(e(lane))"></div>
+            <div><button class="primary" type="submit">Use</button></div></div></form>
             <div id="verdict" class="verdict idle" aria-live="assertive">READY</div>
             <div id="holder" class="holder"></div><div id="reason" class="reason" aria-live="polite"></div></section>
             <section><h2>Last 20 at this lane</h2><table><thead><tr><th>Time</th><th>Dir</th><th>Verdict</th><th>Holder</th><th>Unit</th><th>Reason</th></tr></thead>
@@ -169,6 +177,54 @@ struct StaffPages {
             """
         return PageLayout.page(title: "Scan", community: community, user: session.user.name, csrf: session.csrf,
                                body: body, script: "scan.js")
+    }
+
+    // MARK: Find
+
+    /// Find a holder's cards by name, unit or plate (to reprint or revoke one). Each search is audited.
+    func searchPage(_ session: WebSession, request: Request, requestID: String) async throws -> Response {
+        let e = HTMLText.escape
+        let params = request.uri.queryParameters
+        let name = params["name"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+        let building = params["building"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+        let room = params["room"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+        let plate = PlateText.canonical(params["plate"].map(String.init) ?? "")
+        var results = ""
+        if !name.isEmpty || !building.isEmpty || !plate.isEmpty {
+            var query = HolderQuery(limit: 50)
+            if !name.isEmpty { query.name = name }
+            if !building.isEmpty { query.building = building; if !room.isEmpty { query.room = room } }
+            if !plate.isEmpty { query.plate = plate }
+            let holders = try await dependencies.store.searchHolders(query, by: session.user.principal, requestID: requestID)
+            var rows = ""
+            let now = Date()
+            for holder in holders {
+                let cards = try await dependencies.store.cards(CardQuery(holderID: holder.id, limit: 20),
+                                                               by: session.user.principal, requestID: requestID)
+                for record in cards {
+                    let card = record.card
+                    rows += "<tr><td>\(e(holder.name))</td><td>\(e(holder.unit.description))</td><td>\(e(card.category.rawValue))</td>"
+                        + "<td>\(e(Self.day(card.validUntil.addingTimeInterval(-1), zone: dependencies.cards.currentSettings.policy.timeZone)))</td>"
+                        + "<td class=\"status\">\(e(CardStatus.of(card, now: now)))</td>"
+                        + "<td><a href=\"/cards/\(e(card.id))/print\">print / revoke</a></td></tr>"
+                }
+                if cards.isEmpty {
+                    rows += "<tr><td>\(e(holder.name))</td><td>\(e(holder.unit.description))</td><td colspan=\"4\">no cards</td></tr>"
+                }
+            }
+            results = rows.isEmpty ? "<p>No holder matches.</p>"
+                : "<table id=\"results\"><thead><tr><th>Holder</th><th>Unit</th><th>Category</th><th>Valid until</th><th>Status</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+        }
+        let body = """
+            <section><h1>Find a card</h1><form method="get" action="/cards" id="search-form">
+            <div class="row"><div><label for="s-name">Name</label><input id="s-name" name="name" value="\(e(name))"></div>
+            <div><label for="s-building">Building</label><input id="s-building" name="building" value="\(e(building))"></div>
+            <div><label for="s-room">Room</label><input id="s-room" name="room" value="\(e(room))"></div>
+            <div><label for="s-plate">Plate</label><input id="s-plate" name="plate" value="\(e(plate))"></div></div>
+            <button class="primary" type="submit">Search</button></form></section>
+            <section>\(results)</section>
+            """
+        return PageLayout.page(title: "Find a card", community: community, user: session.user.name, csrf: session.csrf, body: body)
     }
 
     // MARK: Issue

@@ -76,7 +76,8 @@ extension Store {
         }
     }
 
-    public func cards(_ query: CardQuery, by actor: Principal, requestID: String? = nil) async throws(StoreError) -> [CardRecord] {
+    /// Lists cards; audited as `card.search` unless `actor` is nil (part of a look-up already audited).
+    public func cards(_ query: CardQuery, by actor: Principal?, requestID: String? = nil) async throws(StoreError) -> [CardRecord] {
         try await write { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
@@ -95,7 +96,9 @@ extension Store {
                                           arguments: arguments)
             var detail = ["status": query.status.rawValue]
             if let holder = query.holderID { detail["holder"] = holder }
-            try AuditLog.append(AuditEntry(actor: actor, action: "card.search", detail: detail, requestID: requestID), in: db)
+            if let actor {
+                try AuditLog.append(AuditEntry(actor: actor, action: "card.search", detail: detail, requestID: requestID), in: db)
+            }
             return try ids.compactMap { try CardRows.fetch(id: $0, in: db) }
         }
     }

@@ -42,6 +42,12 @@ struct CardCommand: AsyncParsableCommand {
         return endOfDay ? day.addingTimeInterval(86_400) : day
     }
 
+    /// The card's details on stderr, its token alone on stdout (so scripts can capture it).
+    static func printIssued(_ record: CardRecord) {
+        FileHandle.standardError.write(Data((describe(record) + "\n").utf8))
+        print(record.token)
+    }
+
     static func describe(_ record: CardRecord) -> String {
         let card = record.card
         var lines = [
@@ -84,19 +90,18 @@ struct CardCommand: AsyncParsableCommand {
                     guard let value = AllowedHours(text) else { throw CLIError(message: "--hours must look like 06:00-22:00", code: 64) }
                     return value
                 }
+                // Parse everything before writing anything, so a typo leaves no orphan holder behind.
+                let from = try validFrom.map { try CardCommand.date($0, "--valid-from", zone: zone) } ?? Date()
+                let until = try CardCommand.date(validUntil, "--valid-until", zone: zone, endOfDay: true)
                 let office = try await CardCommand.office(context)
-                let plates = plate.map(PlateText.canonical)
                 let holder = try await context.store.createHolder(
                     name: name, unit: UnitAddress(building: building, entrance: entrance, room: room), phone: phone,
-                    plates: plates, by: context.principal)
+                    plates: plate.map(PlateText.canonical), by: context.principal)
                 do {
                     let record = try await office.issue(CardOffice.CardRequest(
-                        holderID: holder.id, category: category,
-                        validFrom: try validFrom.map { try CardCommand.date($0, "--valid-from", zone: zone) } ?? Date(),
-                        validUntil: try CardCommand.date(validUntil, "--valid-until", zone: zone, endOfDay: true),
+                        holderID: holder.id, category: category, validFrom: from, validUntil: until,
                         checkpoints: checkpoint, allowedHours: hours), by: context.principal)
-                    FileHandle.standardError.write(Data((CardCommand.describe(record) + "\n").utf8))
-                    print(record.token)
+                    CardCommand.printIssued(record)
                 } catch let error as CardOfficeError {
                     throw CardCommand.fail(error)
                 }
@@ -142,8 +147,7 @@ struct CardCommand: AsyncParsableCommand {
                 do {
                     let until = try CardCommand.date(validUntil, "--valid-until", zone: context.config.community.timeZone, endOfDay: true)
                     let record = try await office.renew(id: id, validFrom: nil, validUntil: until, by: context.principal)
-                    FileHandle.standardError.write(Data((CardCommand.describe(record) + "\n").utf8))
-                    print(record.token)
+                    CardCommand.printIssued(record)
                 } catch let error as CardOfficeError {
                     throw CardCommand.fail(error)
                 }

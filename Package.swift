@@ -24,10 +24,18 @@ let package = Package(
     targets: [
         // System libraries, linked through pkg-config (module maps only).
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
-                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
-        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev", "libjpeg-dev"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
 
+        // Pixels: planes, frames, JPEG encode/decode (libjpeg-turbo).
+        .target(name: "Imaging", dependencies: ["CJPEG"]),
+        // Camera feeds: libavformat/libavcodec demux+decode, snapshot polling, sampling, health.
+        .target(name: "Capture", dependencies: [
+            "Config", "Imaging", "CFFmpeg",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Who may do what: roles, principals, API tokens. Pure logic.
         .target(name: "Access", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
@@ -57,7 +65,7 @@ let package = Package(
         ]),
         // HTTP API, auth, errors, metrics.
         .target(name: "Server", dependencies: [
-            "Access", "Store", "Registry", "Cards",
+            "Access", "Store", "Registry", "Cards", "Capture", "Imaging",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -65,7 +73,7 @@ let package = Package(
         ], resources: [.copy("Resources/openapi.yaml")]),
         // The daemon's assembly: services, systemd protocol, signals, reload.
         .target(name: "Daemon", dependencies: [
-            "Access", "Config", "Store", "Server", "Cards", "Registry", "CFFmpeg", "CJPEG", "CQREncode",
+            "Access", "Config", "Store", "Server", "Cards", "Registry", "Capture", "Imaging", "CFFmpeg", "CJPEG", "CQREncode",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -78,7 +86,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "checkpoint", dependencies: [
-            "Access", "Config", "Store", "Daemon", "Cards", "Registry", "Server",
+            "Access", "Config", "Store", "Daemon", "Cards", "Registry", "Server", "Capture", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -89,6 +97,10 @@ let package = Package(
         ], path: "Tests/TestSupport"),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Config", "Imaging", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift")]),

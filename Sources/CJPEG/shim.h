@@ -4,4 +4,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <jpeglib.h>
+// The TurboJPEG API of libjpeg-turbo: the same codec, but errors come back as
+// return codes instead of longjmp, which Swift cannot catch.
+#include <turbojpeg.h>
 #endif

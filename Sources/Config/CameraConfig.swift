@@ -26,7 +26,8 @@ public struct CameraConfig: Sendable, Equatable {
     public var id: String
     public var name: String
     /// Stream URL without credentials (they are kept apart so they never reach logs).
-    public var url: URL
+    /// Exactly one of `url` and `snapshotURL` is set.
+    public var url: URL?
     public var credentials: Credentials?
     public var checkpoint: String
     public var lane: String
@@ -35,10 +36,28 @@ public struct CameraConfig: Sendable, Equatable {
     public var transport: Transport
     public var loop: Bool
     public var roi: [Point]?
+    /// HTTP JPEG snapshot URL, polled at `analyseFPS`, for cameras without a stream.
     public var snapshotURL: URL?
     public var plateRegions: [PlateRegion]
     public var minPlateWidth: Int
     public var enabled: Bool
+    /// No frame for this long: the stream is stalled (reconnect) and, if it lasts, an offline alert.
+    public var stallSeconds: Double
+    /// The same (or a blank) picture for this long raises a frozen/obscured alert.
+    public var frozenSeconds: Double
+    /// Decoder threads for this camera (1 keeps one camera on one core).
+    public var decodeThreads: Int
     /// The file this camera came from, for messages about it.
     public var file: URL
+
+    /// Where frames come from.
+    public enum Source: Sendable, Equatable {
+        case stream(URL)
+        case snapshot(URL)
+    }
+
+    public var source: Source {
+        if let url { return .stream(url) }
+        return .snapshot(snapshotURL!)
+    }
 }

@@ -33,13 +33,22 @@ struct CameraLoader {
         let map = try root.mapping(allowed: [
             "id", "name", "url", "credentials", "checkpoint", "lane", "direction", "analyse_fps",
             "transport", "loop", "roi", "snapshot_url", "plate_regions", "min_plate_width", "enabled",
+            "stall_seconds", "frozen_seconds", "decode_threads",
         ])
         let id = try map.required("id").identifier()
 
-        let urlNode = try map.required("url")
-        let url = try streamURL(urlNode, schemes: ["rtsp", "rtsps", "http", "https", "file"], base: file)
+        let url = try map["url"].map { node throws(ConfigError) in
+            try streamURL(node, schemes: ["rtsp", "rtsps", "http", "https", "file"], base: file)
+        }
         let snapshotURL = try map["snapshot_url"].map { node throws(ConfigError) in
             try streamURL(node, schemes: ["http", "https"], base: file)
+        }
+        switch (url, snapshotURL) {
+        case (nil, nil):
+            throw root.error("needs url (a stream) or snapshot_url (a JPEG to poll)")
+        case (.some, .some):
+            throw map["snapshot_url"]!.error("give either url or snapshot_url, not both")
+        default: break
         }
 
         let credentials = try map["credentials"].map { node throws(ConfigError) in
@@ -64,7 +73,7 @@ struct CameraLoader {
         }
 
         let loop = try map["loop"]?.bool() ?? false
-        if loop && url.scheme != "file", let node = map["loop"] {
+        if loop && url?.isFileURL != true, let node = map["loop"] {
             throw node.error("only file:// sources can loop")
         }
 
@@ -100,6 +109,9 @@ struct CameraLoader {
             plateRegions: regions,
             minPlateWidth: try map["min_plate_width"]?.int(in: 20...2000) ?? 60,
             enabled: try map["enabled"]?.bool() ?? true,
+            stallSeconds: try map["stall_seconds"]?.double(in: 1...600) ?? 10,
+            frozenSeconds: try map["frozen_seconds"]?.double(in: 2...86400) ?? 60,
+            decodeThreads: try map["decode_threads"]?.int(in: 1...16) ?? 1,
             file: file)
     }
 

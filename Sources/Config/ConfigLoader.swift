@@ -21,7 +21,7 @@ public struct ConfigLoader: Sendable {
         let folder = file.deletingLastPathComponent()
         let top = try root.mapping(allowed: [
             "listen", "state_directory", "community", "retention", "log_level", "http", "store",
-            "bootstrap", "tokens", "cameras_directory", "cards",
+            "bootstrap", "tokens", "cameras_directory", "cards", "capture",
         ])
 
         let listenMap = try top.required("listen").mapping(allowed: ["address", "port"])
@@ -78,6 +78,11 @@ public struct ConfigLoader: Sendable {
             antiPassback: try cardsMap?["anti_passback"]?.oneOf(DaemonConfig.Cards.AntiPassback.self) ?? .strict,
             sessionHours: try cardsMap?["session_hours"]?.int(in: 1...168) ?? 12)
 
+        let captureMap = try top["capture"]?.mapping(allowed: ["snapshot_quality", "queue_frames"])
+        let capture = DaemonConfig.Capture(
+            snapshotQuality: try captureMap?["snapshot_quality"]?.int(in: 10...100) ?? 85,
+            queueFrames: try captureMap?["queue_frames"]?.int(in: 1...50) ?? 2)
+
         var tokens: [DaemonConfig.ProvisionedToken] = []
         for item in try top["tokens"]?.list() ?? [] {
             let map = try item.mapping(allowed: ["name", "role", "sha256"])
@@ -104,7 +109,7 @@ public struct ConfigLoader: Sendable {
             file: file, listen: listen, stateDirectory: stateDirectory, community: community,
             retention: retention, logLevel: logLevel, http: http, store: store,
             bootstrap: .init(adminTokenFile: adminTokenFile, adminPasswordFile: adminPasswordFile), tokens: tokens,
-            camerasDirectory: camerasDirectory, cameras: cameras, cards: cards)
+            camerasDirectory: camerasDirectory, cameras: cameras, cards: cards, capture: capture)
     }
 
     /// Parses one YAML file into a located root node.

@@ -21,6 +21,15 @@ public struct DaemonConfig: Sendable, Equatable {
     public var camerasDirectory: URL
     public var cameras: [CameraConfig]
     public var cards: Cards
+    public var capture: Capture
+
+    /// Settings shared by all cameras.
+    public struct Capture: Sendable, Equatable {
+        /// JPEG quality of camera snapshots served by the API.
+        public var snapshotQuality: Int
+        /// Frames waiting for analysis per camera before the oldest is dropped.
+        public var queueFrames: Int
+    }
 
     /// How entry-card scans are judged.
     public struct Cards: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Access
+import Capture
 import Cards
 import Config
 import Foundation
@@ -73,14 +74,24 @@ public struct Daemon {
             return .cannotCreate
         }
 
+        LibAVLogging.quiet()
+        let cameras = CameraSupervisor(
+            settings: CaptureSettings(queueFrames: config.capture.queueFrames, environment: environment),
+            analyser: { _ in NoAnalysis() },
+            events: CameraAlertRecorder(store: store, logger: logger),
+            logger: makeLogger("checkpointd.capture", Logger.Level(config.logLevel)))
+        await Self.followCameras(config, cameras: cameras, store: store, logger: logger)
+
         let live = LiveConfiguration(initial: config, loader: loader, store: store, notifier: notifier, logger: logger)
         await live.observe { config in cards.update(config.cardSettings) }
+        await live.observe { config in await Self.followCameras(config, cameras: cameras, store: store, logger: logger) }
         let registry = PrometheusCollectorRegistry()
-        let health = DaemonHealth(store: store, configuration: live, notifier: notifier,
+        let health = DaemonHealth(store: store, configuration: live, notifier: notifier, cameras: cameras,
                                   startedAt: .now, version: Self.version)
         let dependencies = ServerDependencies(
             store: store, cards: cards, metrics: registry, health: health, reloader: live,
-            maxBodyBytes: config.http.maxBodyBytes, sessionLifetime: .seconds(config.cards.sessionHours * 3600))
+            maxBodyBytes: config.http.maxBodyBytes, sessionLifetime: .seconds(config.cards.sessionHours * 3600),
+            cameras: cameras, snapshotQuality: config.capture.snapshotQuality)
         let address = config.listen.address
         let server = APIServer.application(
             dependencies, address: address, port: config.listen.port, logger: makeLogger("checkpointd.http", Logger.Level(config.logLevel))
@@ -96,6 +107,7 @@ public struct Daemon {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: server),
+                .init(service: cameras),
                 .init(service: ReloadService(reloader: live)),
                 .init(service: SystemdService(notifier: notifier, store: store, logger: logger)),
             ],
@@ -109,6 +121,19 @@ public struct Daemon {
         }
         logger.notice("stopped")
         return .ok
+    }
+
+    /// Starts, stops and restarts cameras to match `config`; alerts of cameras no
+    /// longer watched (or open from before a restart) are closed, and re-raised if the condition persists.
+    static func followCameras(_ config: DaemonConfig, cameras: CameraSupervisor, store: Store, logger: Logger) async {
+        let (started, stopped) = cameras.apply(config.cameras)
+        let restarted = Set(started).union(stopped)
+        do {
+            let unchanged = Set(config.cameras.filter(\.enabled).map(\.id)).subtracting(restarted)
+            try await store.clearCameraAlerts(exceptCameras: unchanged, at: Date())
+        } catch {
+            logger.error("cannot close old camera alerts: \(error)")
+        }
     }
 
     /// Makes config-provisioned tokens match the file and, on a store without an

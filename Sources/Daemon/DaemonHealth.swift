@@ -1,3 +1,4 @@
+import Capture
 import Foundation
 import Server
 import Store
@@ -7,6 +8,7 @@ struct DaemonHealth: HealthSource {
     let store: Store
     let configuration: LiveConfiguration
     let notifier: SystemdNotifier
+    let cameras: CameraSupervisor
     let startedAt: ContinuousClock.Instant
     let version: String
 
@@ -24,12 +26,26 @@ struct DaemonHealth: HealthSource {
             "systemd": .init(status: .ok, detail: notifier.isEnabled
                 ? (notifier.watchdogInterval.map { "notify + watchdog \($0)" } ?? "notify") : "not under systemd"),
         ]
-        let enabled = config.cameras.filter(\.enabled).count
-        services["cameras"] = .init(status: .ok, detail: "\(enabled) of \(config.cameras.count) configured cameras enabled")
+        services["cameras"] = Self.cameras(cameras.statuses())
         let uptime = ContinuousClock.now - startedAt
         return HealthReport(
             status: database.status == .ok ? .ok : .failing, version: version, community: config.community.name,
             uptimeSeconds: Int(uptime.components.seconds), database: database, services: services)
+    }
+}
+
+extension DaemonHealth {
+    /// Cameras are "degraded" (not "failing") when some are down: the daemon still
+    /// serves scans and alerts, and systemd must not restart it for a dead camera.
+    static func cameras(_ statuses: [CameraStatus]) -> HealthReport.Component {
+        let enabled = statuses.filter { $0.state != .disabled }
+        let streaming = enabled.filter { $0.state == .streaming }.count
+        var detail = "\(streaming) of \(enabled.count) cameras streaming"
+        let down = enabled.filter { $0.state != .streaming && $0.state != .connecting }
+        if !down.isEmpty {
+            detail += "; " + down.map { "\($0.id) \($0.state.rawValue)" }.joined(separator: ", ")
+        }
+        return .init(status: down.isEmpty ? .ok : .degraded, detail: detail)
     }
 }
 

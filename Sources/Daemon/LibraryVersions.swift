@@ -11,6 +11,7 @@ public enum LibraryVersions {
             ("libavcodec", dotted(avcodec_version())),
             ("libavutil", dotted(avutil_version())),
             ("libjpeg", "\(JPEG_LIB_VERSION / 10).\(JPEG_LIB_VERSION % 10)"),
+            ("libswscale", dotted(swscale_version())),
             ("libqrencode", qrencodeVersion),
         ]
     }

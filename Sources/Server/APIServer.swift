@@ -29,6 +29,7 @@ public enum APIServer {
         HolderRoutes(dependencies: dependencies).register(on: api)
         CardRoutes(dependencies: dependencies).register(on: api)
         ScanRoutes(dependencies: dependencies).register(on: api)
+        CameraRoutes(dependencies: dependencies).register(on: api)
         return router
     }
 

@@ -1,4 +1,5 @@
 import Access
+import Capture
 import Cards
 import Foundation
 import Prometheus
@@ -68,10 +69,17 @@ public struct ServerDependencies: Sendable {
     public var maxBodyBytes: Int
     /// How long a staff page sign-in lasts.
     public var sessionLifetime: Duration
+    /// Camera health and latest pictures (nil when the daemon runs without capture).
+    public var cameras: (any CameraMonitor)?
+    /// JPEG quality of `/cameras/{id}/snapshot.jpg`.
+    public var snapshotQuality: Int
 
     public init(store: Store, cards: CardOffice, metrics: PrometheusCollectorRegistry, health: any HealthSource,
                 reloader: (any ConfigReloading)? = nil, maxBodyBytes: Int = 1 << 20,
-                sessionLifetime: Duration = .seconds(12 * 3600)) {
+                sessionLifetime: Duration = .seconds(12 * 3600), cameras: (any CameraMonitor)? = nil,
+                snapshotQuality: Int = 85) {
+        self.cameras = cameras
+        self.snapshotQuality = snapshotQuality
         self.sessionLifetime = sessionLifetime
         self.store = store
         self.cards = cards

@@ -138,6 +138,26 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v3_alerts") { db in
+            // One table for every alert (camera, watchlist, gate, card); later
+            // issues add routing, acknowledgement and cases around it.
+            try db.execute(sql: """
+                CREATE TABLE alert (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind        TEXT NOT NULL,
+                    severity    TEXT NOT NULL CHECK (severity IN ('info','warning','critical')),
+                    raised_at   DATETIME NOT NULL,
+                    checkpoint  TEXT,
+                    lane        TEXT,
+                    camera_id   TEXT,
+                    message     TEXT NOT NULL,
+                    evidence    TEXT,
+                    cleared_at  DATETIME
+                );
+                CREATE INDEX alert_raised ON alert(raised_at);
+                CREATE INDEX alert_open_camera ON alert(camera_id, kind) WHERE cleared_at IS NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -134,6 +134,7 @@ final class CameraWorker: Sendable {
 
     private func stream(_ address: SourceAddress, _ interrupt: InterruptGuard) throws(CaptureError) {
         let options = DecoderOptions(transport: config.transport.rawValue, ioTimeoutSeconds: config.stallSeconds,
+                                     openTimeoutSeconds: max(15, config.stallSeconds),
                                      realtime: true, loop: config.loop, decodeThreads: config.decodeThreads)
         let decoder = try StreamDecoder(address: address, options: options, interrupt: interrupt)
         health.opened(decoder.info)

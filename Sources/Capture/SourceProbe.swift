@@ -30,6 +30,7 @@ public enum SourceProbe {
         return await withTaskCancellationHandler {
             await BlockingThread.run(name: "probe") {
                 probe(address, seconds, DecoderOptions(transport: transport, ioTimeoutSeconds: timeoutSeconds,
+                                                       openTimeoutSeconds: timeoutSeconds,
                                                        realtime: realtime, loop: loop, decodeThreads: decodeThreads),
                       interrupt)
             }
@@ -44,15 +45,21 @@ public enum SourceProbe {
                                  errors: [], cpuCores: 0)
         let start = InterruptGuard.now()
         let cpuStart = cpuSeconds()
-        decode(address, seconds, options, interrupt, into: &result, start: start)
+        var firstFrame: UInt64?
+        decode(address, seconds, options, interrupt, into: &result, start: start, firstFrame: &firstFrame)
         let wall = Double(InterruptGuard.now() - start) / 1e9
-        result.fps = wall > 0 ? Double(result.framesDecoded) / wall : 0
+        // Frame rate from the first frame on: connecting and probing the stream is not decoding.
+        if let firstFrame, result.framesDecoded > 1 {
+            let streaming = Double(InterruptGuard.now() - firstFrame) / 1e9
+            result.fps = streaming > 0 ? Double(result.framesDecoded - 1) / streaming : 0
+        }
         result.cpuCores = wall > 0 ? (cpuSeconds() - cpuStart) / wall : 0
         return result
     }
 
     private static func decode(_ address: SourceAddress, _ seconds: Double, _ options: DecoderOptions,
-                               _ interrupt: InterruptGuard, into result: inout ProbeResult, start: UInt64) {
+                               _ interrupt: InterruptGuard, into result: inout ProbeResult, start: UInt64,
+                               firstFrame: inout UInt64?) {
         let deadline = start + UInt64(seconds * 1e9)
         do {
             let decoder = try StreamDecoder(address: address, options: options, interrupt: interrupt)
@@ -61,6 +68,7 @@ public enum SourceProbe {
             result.height = decoder.info.height
             var lastSize: (Int32, Int32)?
             while InterruptGuard.now() < deadline, try decoder.decodeNext({ frame, _ in
+                if result.framesDecoded == 0 { firstFrame = InterruptGuard.now() }
                 result.framesDecoded += 1
                 lastSize = (frame.pointee.width, frame.pointee.height)
             }) {}

@@ -13,8 +13,10 @@ public struct StreamInfo: Sendable, Equatable {
 /// How to open one source.
 struct DecoderOptions: Sendable {
     var transport: String = "tcp"
-    /// Longest a connect, read or frame gap may block before it is abandoned.
+    /// Longest a read or a gap between frames may last before the stream counts as stalled.
     var ioTimeoutSeconds: Double = 10
+    /// Longest connecting and reading the stream's parameters may take.
+    var openTimeoutSeconds: Double = 15
     /// Files are played at their own frame rate (like a camera); `false` decodes as fast as possible.
     var realtime: Bool = true
     var loop: Bool = false
@@ -48,6 +50,8 @@ final class StreamDecoder {
     private var clockBase: (wall: UInt64, stream: Double)?
     private var skippingNonReference = false
     private var draining = false
+    /// Frames since the file last started; a looping file that yields none is broken, not empty.
+    private var framesThisPass = 0
     /// Packets the decoder refused in a row; a stream of only garbage is an error, a few bad packets are not.
     private var consecutiveBadPackets = 0
     private(set) var decodeErrors = 0
@@ -72,10 +76,10 @@ final class StreamDecoder {
             av_dict_set(&dictionary, "fflags", "nobuffer", 0)
         }
         av_dict_set(&dictionary, "probesize", "2000000", 0)
-        av_dict_set(&dictionary, "analyzeduration", "2000000", 0)
+        av_dict_set(&dictionary, "analyzeduration", "1000000", 0)
 
         var contextPointer: UnsafeMutablePointer<AVFormatContext>? = context
-        interrupt.arm(seconds: options.ioTimeoutSeconds)
+        interrupt.arm(seconds: options.openTimeoutSeconds)
         let opened = avformat_open_input(&contextPointer, address.openable, nil, &dictionary)
         guard opened >= 0, let opened_ = contextPointer else {
             // avformat_open_input frees the context on failure.
@@ -85,7 +89,7 @@ final class StreamDecoder {
         format = context
 
         do throws(CaptureError) {
-            interrupt.arm(seconds: options.ioTimeoutSeconds)
+            interrupt.arm(seconds: options.openTimeoutSeconds)
             let found = avformat_find_stream_info(context, nil)
             guard found >= 0 else { throw Self.failure(found, address, interrupt, step: "read stream info") }
 
@@ -155,6 +159,7 @@ final class StreamDecoder {
             let received = avcodec_receive_frame(codec, frame)
             if received == 0 {
                 consecutiveBadPackets = 0
+                framesThisPass += 1
                 let timestamp = stamp(frame)
                 defer { av_frame_unref(frame) }
                 try pace(timestamp)
@@ -202,6 +207,10 @@ final class StreamDecoder {
     /// Seeks a looping file back to its start; timestamps carry on from where the last pass ended.
     private func restartFile() throws(CaptureError) {
         guard let format, let codec else { return }
+        guard framesThisPass > 0 else {
+            throw .invalidData(url: address.masked, reason: "no decodable frame in the whole file")
+        }
+        framesThisPass = 0
         let sought = av_seek_frame(format, -1, 0, AVSEEK_FLAG_BACKWARD)
         guard sought >= 0 else { throw AVFailure.classify(sought, url: address.masked, during: "seek to start") }
         avcodec_flush_buffers(codec)

@@ -15,6 +15,11 @@ public struct CameraConfig: Sendable, Equatable {
     public struct Credentials: Sendable, Equatable {
         public var username: String
         public var password: SecretSource
+
+        public init(username: String, password: SecretSource) {
+            self.username = username
+            self.password = password
+        }
     }
 
     /// A point of the region of interest, as fractions of frame width and height.
@@ -49,6 +54,34 @@ public struct CameraConfig: Sendable, Equatable {
     public var decodeThreads: Int
     /// The file this camera came from, for messages about it.
     public var file: URL
+
+    /// A camera built in code (benchmarks, tests); files go through the loader, which validates.
+    public init(id: String, name: String? = nil, url: URL? = nil, snapshotURL: URL? = nil, credentials: Credentials? = nil,
+                checkpoint: String = "main", lane: String = "1", direction: Direction = .both, analyseFPS: Double = 5,
+                transport: Transport = .tcp, loop: Bool = false, roi: [Point]? = nil, plateRegions: [PlateRegion] = [.cn],
+                minPlateWidth: Int = 60, enabled: Bool = true, stallSeconds: Double = 10, frozenSeconds: Double = 60,
+                decodeThreads: Int = 1, file: URL = URL(fileURLWithPath: "/dev/null")) {
+        precondition((url == nil) != (snapshotURL == nil), "a camera needs exactly one of url and snapshotURL")
+        self.id = id
+        self.name = name ?? id
+        self.url = url
+        self.snapshotURL = snapshotURL
+        self.credentials = credentials
+        self.checkpoint = checkpoint
+        self.lane = lane
+        self.direction = direction
+        self.analyseFPS = analyseFPS
+        self.transport = transport
+        self.loop = loop
+        self.roi = roi
+        self.plateRegions = plateRegions
+        self.minPlateWidth = minPlateWidth
+        self.enabled = enabled
+        self.stallSeconds = stallSeconds
+        self.frozenSeconds = frozenSeconds
+        self.decodeThreads = decodeThreads
+        self.file = file
+    }
 
     /// Where frames come from.
     public enum Source: Sendable, Equatable {

@@ -60,9 +60,17 @@ public struct JPEGDecoder: Sendable {
             }
         }
         try check(status, handle)
-        let luma = Plane(width: w, height: h, pixels: y)
-        return YCbCrImage(luma: luma, anyCb: Plane(width: planeWidths[1], height: planeHeights[1], pixels: u),
-                          anyCr: Plane(width: planeWidths[2], height: planeHeights[2], pixels: v))
+        // TurboJPEG pads planes to whole MCUs; crop them back to the picture.
+        let horizontal = planeWidths[0] / planeWidths[1], vertical = planeHeights[0] / planeHeights[1]
+        guard (1...2).contains(horizontal), (1...2).contains(vertical) else {
+            throw JPEGError(message: "unsupported chroma subsampling \(horizontal)×\(vertical)")
+        }
+        let cw = (w + horizontal - 1) / horizontal, ch = (h + vertical - 1) / vertical
+        func crop(_ pixels: [UInt8], _ stride: Int, _ width: Int, _ height: Int) -> Plane {
+            pixels.withUnsafeBufferPointer { Plane(copying: $0.baseAddress!, stride: stride, width: width, height: height) }
+        }
+        return YCbCrImage(luma: crop(y, planeWidths[0], w, h), anyCb: crop(u, planeWidths[1], cw, ch),
+                          anyCr: crop(v, planeWidths[2], cw, ch))
     }
 
     /// TurboJPEG reports recoverable damage (a truncated file) as a warning and

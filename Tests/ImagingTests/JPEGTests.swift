@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import Imaging
+
+struct JPEGTests {
+    static func gradient(width: Int, height: Int) -> YCbCrImage {
+        let luma = Plane(width: width, height: height, pixels: (0..<(width * height)).map { UInt8(($0 % width) * 255 / max(1, width - 1)) })
+        let cw = (width + 1) / 2, ch = (height + 1) / 2
+        return YCbCrImage(luma: luma, cb: Plane(width: cw, height: ch, filledWith: 90), cr: Plane(width: cw, height: ch, filledWith: 200))
+    }
+
+    @Test func encodeThenDecodeKeepsSizeAndPixelsClose() throws {
+        let image = Self.gradient(width: 321, height: 241)
+        let jpeg = try JPEGEncoder(quality: 90).encode(image)
+        #expect(jpeg.starts(with: [0xFF, 0xD8]))
+        let back = try JPEGDecoder().decode(jpeg)
+        #expect(back.width == 321 && back.height == 241)
+        #expect(back.cb.width == 161 && back.cb.height == 121)
+        let error = zip(image.luma.pixels, back.luma.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +) / image.luma.pixels.count
+        #expect(error <= 2)
+        #expect(abs(Int(back.cr[80, 60]) - 200) <= 3)
+    }
+
+    @Test func greyJPEGDecodesWithNeutralChroma() throws {
+        let grey = YCbCrImage(grey: Plane(width: 64, height: 48, filledWith: 77))
+        let back = try JPEGDecoder().decode(try JPEGEncoder().encode(grey))
+        #expect(abs(Int(back.luma[10, 10]) - 77) <= 2)
+        #expect(abs(Int(back.cb[5, 5]) - 128) <= 2)
+    }
+
+    @Test func truncatedOrGarbageDataIsAnErrorNotACrash() throws {
+        let jpeg = try JPEGEncoder().encode(Self.gradient(width: 64, height: 64))
+        #expect(throws: JPEGError.self) { try JPEGDecoder().decode(jpeg.prefix(100)) }
+        #expect(throws: JPEGError.self) { try JPEGDecoder().decode([UInt8](repeating: 0x42, count: 5000)) }
+        #expect(throws: JPEGError.self) { try JPEGDecoder().decode([]) }
+    }
+
+    @Test func hugeDeclaredSizeIsRefused() throws {
+        let jpeg = try JPEGEncoder().encode(Self.gradient(width: 64, height: 64))
+        #expect(throws: JPEGError.self) { try JPEGDecoder(maxPixels: 1000).decode(jpeg) }
+    }
+
+    @Test func fourFourFourChromaIsAveragedDownToFourTwoZero() {
+        let cb = Plane(width: 4, height: 2, pixels: [10, 20, 30, 40, 50, 60, 70, 80])
+        let half = cb.halved(horizontally: true, vertically: true)
+        #expect(half.width == 2 && half.height == 1)
+        #expect(half.pixels == [35, 55])
+        let rows = Plane(width: 2, height: 3, pixels: [0, 0, 100, 100, 7, 7]).halved(horizontally: false, vertically: true)
+        #expect(rows.pixels == [50, 50, 7, 7])
+    }
+}

@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "Access", "Cards", "Registry", "TestSupport",
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "Access", "Cards", "Registry", "Capture", "Config", "Imaging", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus")]),

@@ -92,7 +92,7 @@ import TestSupport
         daemon.signal(SIGHUP)
         #expect(await daemon.waitForLog("cameras added: north-in"))
         let health = try await HTTP.get(port: fixture.port, "/healthz")
-        #expect(health.text.contains("1 of 1 configured cameras enabled"))
+        #expect(health.text.contains("0 of 1 cameras streaming; north-in"))
 
         let audit = try await HTTP.get(port: fixture.port, "/api/v1/audit?action=config.reload", token: token)
         let outcomes = (audit.json["entries"] as? [[String: Any]] ?? []).compactMap { $0["outcome"] as? String }

@@ -1,4 +1,5 @@
 import Access
+import Capture
 import Cards
 import Registry
 import Foundation
@@ -42,9 +43,11 @@ struct APIHarness {
         return APIHarness(directory: directory, store: store, cards: cards, tokens: tokens, revokedToken: revoked.secret)
     }
 
-    func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func run(cameras: (any CameraMonitor)? = nil,
+             _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let dependencies = ServerDependencies(
-            store: store, cards: cards, metrics: registry, health: StoreHealth(store: store), maxBodyBytes: maxBodyBytes)
+            store: store, cards: cards, metrics: registry, health: StoreHealth(store: store), maxBodyBytes: maxBodyBytes,
+            cameras: cameras)
         let app = Application(router: APIServer.router(dependencies),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               logger: Self.quietLogger)

@@ -44,12 +44,14 @@ public struct ConfigFixture {
         try directory.write(text, to: "checkpointd.yaml")
     }
 
-    public func addCamera(id: String, url: String = "rtsp://127.0.0.1:8554/\(UUID().uuidString.prefix(4))") throws {
+    public func addCamera(id: String, url: String = "rtsp://127.0.0.1:8554/\(UUID().uuidString.prefix(4))",
+                          extra: String = "") throws {
         try directory.write("""
             id: \(id)
             url: \(url)
             checkpoint: main-gate
             direction: in
+            \(extra)
             """, to: "cameras/\(id).yaml")
     }
 }

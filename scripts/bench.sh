@@ -82,3 +82,44 @@ echo "200 cards round-robin, alternating in/out; scans arriving together share o
 echo "QR token: $token_length characters (QR alphanumeric mode)."
 echo
 wrk_table "http://127.0.0.1:$port/api/v1/scans" bench/scan.lua
+
+# Stop the daemon: the capture benchmarks want the cores to themselves.
+kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=
+
+# Capture: a 1080p25 H.264 clip at a camera-like 4 Mbit/s (testsrc2: synthetic, moving everywhere).
+clip="$work/1080p25.mp4"
+ffmpeg -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=25 -t 60 -c:v libx264 -preset veryfast \
+  -b:v 4M -maxrate 4M -bufsize 8M -g 50 -bf 0 -pix_fmt yuv420p -movflags +faststart "$clip"
+
+echo "## Capture: decoding 1080p25 H.264 on one core (libavcodec, 1 thread, as fast as it goes)"
+echo
+echo "| run | frames/s | × real time |"
+echo "|---:|---:|---:|"
+fps_runs=()
+for run in $(seq 1 "$RUNS"); do
+  fps=$("$bin/checkpoint" probe "$clip" --seconds 8 --threads 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fps"])')
+  fps_runs+=("$fps")
+  printf "| %d | %.0f | %.1f |\n" "$run" "$fps" "$(python3 -c "print($fps/25)")"
+done
+median_fps=$(printf '%s\n' "${fps_runs[@]}" | median)
+printf "| **median** | **%.0f** | **%.1f** |\n\n" "$median_fps" "$(python3 -c "print($median_fps/25)")"
+
+# N cameras, each its own RTSP connection to GStreamer's server on loopback (the file is sent as is).
+rtsp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/python3 scripts/rtsp-serve.py --port "$rtsp_port" --file "$clip" --seconds 600 >/dev/null 2>&1 &
+rtsp_pid=$!
+trap 'kill $rtsp_pid 2>/dev/null; cleanup' EXIT
+for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$rtsp_port) 2>/dev/null && break; sleep 0.1; done
+
+echo "## Capture: N cameras of 1080p25 H.264 over RTSP, analyse_fps 5, no-op analyser"
+echo
+echo "Each camera decodes every frame on its own thread; 3 s warm-up, then 12 s measured. A camera keeps up while"
+echo "its fps in stays at 25 and it is not skipping frames. CPU is the capture process only (the RTSP server runs beside it)."
+echo
+echo "| cameras | fps in (min / mean) | fps analysed (mean) | drops | skipping | CPU cores | CPU per camera | RSS MiB |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+for count in 1 4 8 12 16; do
+  "$bin/checkpoint" bench cameras --url "rtsp://127.0.0.1:$rtsp_port/stream" --count "$count" --seconds 12 |
+    python3 -c 'import json,sys; r=json.load(sys.stdin); print("| %d | %.1f / %.1f | %.1f | %d | %d | %.2f | %.1f %% | %.0f |" % (r["cameras"], r["fps_in_min"], r["fps_in_mean"], r["fps_analysed_mean"], r["drops"], r["skipping"], r["cpu_cores"], r["cpu_per_camera_percent"], r["rss_mib"]))'
+done
+echo

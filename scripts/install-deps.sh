@@ -5,10 +5,13 @@
 set -euo pipefail
 
 purpose="${1:-run}"
-build=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libjpeg-dev libqrencode-dev libsqlite3-dev)
-run=(ffmpeg curl ca-certificates)
-test=(systemd ffmpeg curl chromium chromium-driver zbar-tools fonts-dejavu-core)
-bench=(wrk curl)
+build=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libjpeg-dev libturbojpeg0-dev libqrencode-dev libsqlite3-dev)
+# ffmpeg and the CJK font make the demo camera's clip (scripts/make-demo-clip.sh).
+run=(ffmpeg curl ca-certificates fonts-noto-cjk fonts-dejavu-core)
+# GStreamer's RTSP server serves real RTSP streams on loopback (scripts/rtsp-serve.py).
+rtsp=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+test=(systemd ffmpeg curl chromium chromium-driver zbar-tools fonts-dejavu-core sqlite3 "${rtsp[@]}")
+bench=(wrk curl "${rtsp[@]}")
 
 wanted=("${build[@]}")
 case "$purpose" in

@@ -11,6 +11,14 @@ state=.run/state
 mkdir -p .run
 url="http://127.0.0.1:8080"
 
+# The demo camera (cameras/demo.yaml) plays a clip of a gate lane with synthetic
+# plates; it is generated here, once, rather than committed.
+if [[ ! -s .run/demo/checkpoint.mp4 ]]; then
+  echo "generating the demo camera's clip (.run/demo/checkpoint.mp4)…"
+  mkdir -p .run/demo
+  scripts/make-demo-clip.sh .run/demo/checkpoint.mp4
+fi
+
 "$bin/checkpointd" --config "$config" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
@@ -33,6 +41,7 @@ fi
 if [[ -s $state/bootstrap-admin.password ]]; then
   echo "staff pages: $url/  (user: admin, password: $(cat $state/bootstrap-admin.password))"
 fi
+echo "demo camera: curl -H \"Authorization: Bearer \$(cat $state/bootstrap-admin.token)\" $url/api/v1/cameras/demo/snapshot.jpg -o demo.jpg"
 echo "Ctrl-C stops the daemon."
 echo
 wait $pid

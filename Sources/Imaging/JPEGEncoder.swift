@@ -16,11 +16,13 @@ public struct JPEGEncoder: Sendable {
         defer { tjDestroy(handle) }
         var output: UnsafeMutablePointer<UInt8>? = nil
         var size: UInt = 0
-        let status = image.luma.pixels.withUnsafeBufferPointer { y in
+        // TurboJPEG reads 4:2:0 luma in whole 2×2 blocks: an odd width or height needs one more column or row.
+        let luma = image.luma.padded(toWidth: image.width + image.width % 2, height: image.height + image.height % 2)
+        let status = luma.pixels.withUnsafeBufferPointer { y in
             image.cb.pixels.withUnsafeBufferPointer { u in
                 image.cr.pixels.withUnsafeBufferPointer { v in
                     var planes: [UnsafePointer<UInt8>?] = [y.baseAddress, u.baseAddress, v.baseAddress]
-                    var strides: [Int32] = [Int32(image.luma.width), Int32(image.cb.width), Int32(image.cr.width)]
+                    var strides: [Int32] = [Int32(luma.width), Int32(image.cb.width), Int32(image.cr.width)]
                     return tjCompressFromYUVPlanes(handle, &planes, Int32(image.width), &strides, Int32(image.height),
                                                    Int32(TJSAMP_420.rawValue), &output, &size, Int32(quality), 0)
                 }

@@ -61,4 +61,19 @@ public struct Plane: Sendable, Equatable {
         }
         return Plane(width: outWidth, height: outHeight, pixels: out)
     }
+
+    /// The plane enlarged to `width × height` by repeating its last column and row (no copy when already that size).
+    public func padded(toWidth newWidth: Int, height newHeight: Int) -> Plane {
+        guard newWidth != width || newHeight != height else { return self }
+        precondition(newWidth >= width && newHeight >= height && width > 0 && height > 0)
+        let source = pixels, w = width, h = height
+        let out = [UInt8](unsafeUninitializedCapacity: newWidth * newHeight) { buffer, count in
+            for y in 0..<newHeight {
+                let row = min(y, h - 1) * w
+                for x in 0..<newWidth { buffer[y * newWidth + x] = source[row + min(x, w - 1)] }
+            }
+            count = newWidth * newHeight
+        }
+        return Plane(width: newWidth, height: newHeight, pixels: out)
+    }
 }

@@ -49,7 +49,11 @@ public final class RawConnection: @unchecked Sendable {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECONNREFUSED) }
+        guard result == 0 else {
+            let error = POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECONNREFUSED)
+            close(fd)
+            throw error
+        }
     }
 
     public func send(_ text: String) {

@@ -84,4 +84,22 @@ struct CameraDaemonTests {
         #expect(!masked.output.contains("hunter2"))
         #expect(masked.output.contains("admin:***@"))
     }
+
+    @Test func demoClipScriptMakesAPlayableClipAndItsPlateTimetable() throws {
+        let dir = try TemporaryDirectory()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/make-demo-clip.sh")
+        let out = dir.file("demo.mp4")
+        let made = try runTool("/bin/bash", [script.path, "--size", "640x360", "--fps", "10",
+                                             "--plates", "京A12345,粤BD12345", out.path])
+        #expect(made.status == 0)
+        let timetable = try String(contentsOf: dir.file("demo.plates.tsv"), encoding: .utf8)
+        let rows = timetable.split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        #expect(rows.map { $0[2] } == ["京A12345", "粤BD12345"])
+        #expect(rows.map { $0[3] } == ["blue", "green"])
+        let probe = try runTool(BuildProducts.executable("checkpoint").path, ["probe", out.path, "--seconds", "5", "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(probe.output.utf8)) as? [String: Any])
+        #expect(json["width"] as? Int == 640 && json["height"] as? Int == 360)
+        #expect(json["frames_decoded"] as? Int == 120, "12 s at 10 fps")
+    }
 }

@@ -12,7 +12,7 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let store = try Store(stateDirectory: dir.url)
         let first = try await store.appliedMigrations()
-        #expect(first == ["v1_tokens_and_audit", "v2_registry"])
+        #expect(first == ["v1_tokens_and_audit", "v2_registry", "v3_alerts"])
         let minted = APIToken.mint()
         _ = try await store.createToken(name: "gate", role: .device, digest: minted.digest, source: .cli, by: admin)
         try store.close()
@@ -114,5 +114,30 @@ import TestSupport
         #expect(throws: StoreError.self) {
             _ = try Store(stateDirectory: URL(fileURLWithPath: "/proc/checkpointd-cannot-exist"))
         }
+    }
+}
+
+/// Camera alerts: one open alert per camera and kind, cleared when the condition ends.
+struct CameraAlertStoreTests {
+    @Test func anOpenCameraAlertIsNotDuplicatedAndClearingClosesIt() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store(stateDirectory: dir.url)
+        let alert = NewAlert(kind: "camera_offline", severity: .warning, raisedAt: Date(), checkpoint: "main",
+                             lane: "1", cameraID: "north", message: "no frame for 10 s")
+        let first = try await store.raiseCameraAlert(alert)
+        let again = try await store.raiseCameraAlert(alert)
+        #expect(first.id == again.id)
+        #expect(try await store.alerts().count == 1)
+
+        try await store.clearCameraAlert(cameraID: "north", kind: "camera_offline", at: Date())
+        #expect(try await store.alerts().first?.clearedAt != nil)
+        let later = try await store.raiseCameraAlert(alert)
+        #expect(later.id != first.id, "a new outage is a new alert")
+
+        _ = try await store.raiseCameraAlert(NewAlert(kind: "camera_frozen", severity: .warning, raisedAt: Date(),
+                                                      cameraID: "gone", message: "frozen"))
+        try await store.clearCameraAlerts(exceptCameras: ["north"], at: Date())
+        let open = try await store.alerts().filter { $0.clearedAt == nil }.map(\.cameraID)
+        #expect(open == ["north"])
     }
 }

@@ -41,6 +41,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
+        // Plate text, region formats and look-alike characters. Pure logic.
+        .target(name: "Plates"),
         // Holders, entry cards, signed tokens and scan decisions. Pure logic.
         .target(name: "Registry", dependencies: [
             "Access",
@@ -65,7 +67,7 @@ let package = Package(
         ]),
         // HTTP API, auth, errors, metrics.
         .target(name: "Server", dependencies: [
-            "Access", "Store", "Registry", "Cards", "Capture", "Imaging",
+            "Access", "Store", "Registry", "Cards", "Capture", "Imaging", "Plates",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -86,7 +88,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "checkpoint", dependencies: [
-            "Access", "Config", "Store", "Daemon", "Cards", "Registry", "Server", "Capture", "Imaging",
+            "Access", "Config", "Store", "Daemon", "Cards", "Registry", "Server", "Capture", "Imaging", "Plates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -97,6 +99,7 @@ let package = Package(
         ], path: "Tests/TestSupport"),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+        .testTarget(name: "PlatesTests", dependencies: ["Plates"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Config", "Imaging", "TestSupport",
             .product(name: "Logging", package: "swift-log"),

@@ -24,15 +24,3 @@ public struct Holder: Sendable, Equatable {
     }
 }
 
-/// Plate text as stored and compared: uppercase, no spaces, dots, hyphens or middle dots.
-public enum PlateText {
-    public static func canonical(_ raw: String) -> String {
-        let dropped: Set<Character> = [" ", ".", "-", "·", "•", "・", "_"]
-        return String(raw.uppercased().filter { !dropped.contains($0) && !$0.isWhitespace })
-    }
-
-    /// A plausible plate: 2 to 12 letters, digits or CJK characters once canonical.
-    public static func isPlausible(_ canonical: String) -> Bool {
-        (2...12).contains(canonical.count) && canonical.allSatisfy { $0.isLetter || $0.isNumber }
-    }
-}

@@ -1,8 +1,9 @@
 import Access
-import Daemon
 import ArgumentParser
 import Cards
+import Daemon
 import Foundation
+import Plates
 import Registry
 import Server
 import Store

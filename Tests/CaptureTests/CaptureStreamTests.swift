@@ -11,7 +11,10 @@ struct CaptureStreamTests {
     @Test func loopingH264FileDeliversSampledFramesWithMonotonicTimestamps() async throws {
         let dir = try TemporaryDirectory()
         let clip = try Media.clip(dir.file("lane.mp4"), seconds: 1, width: 320, height: 240)
-        try await CaptureHarness.run([.test("lane", clip.path, fps: 10, loop: true)]) { h in
+        // A queue long enough that a busy machine drops nothing: this test is about the timeline, not back-pressure.
+        var settings = CaptureHarness.settings
+        settings.queueFrames = 100
+        try await CaptureHarness.run([.test("lane", clip.path, fps: 10, loop: true)], settings: settings) { h in
             // 1 s clip at 10 fps analysis: 15 frames means it looped at least once.
             #expect(await h.eventually { h.analyser.count >= 15 })
             let frames = h.analyser.frames.withLock { $0 }

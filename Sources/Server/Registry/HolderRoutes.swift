@@ -1,6 +1,7 @@
 import Access
 import Foundation
 import Hummingbird
+import Plates
 import Registry
 import Store
 

@@ -1,5 +1,6 @@
 import Cards
 import Foundation
+import Plates
 import Registry
 import Store
 

@@ -1,0 +1,32 @@
+/// What may stand at one position of a plate format.
+public enum CharacterClass: Sendable, Equatable {
+    /// One of the 31 mainland province abbreviations (京, 沪, 粤, …).
+    case province
+    /// A letter as used on Chinese plates (A–Z without I and O).
+    case cnLetter
+    /// A letter or digit as used on Chinese plates (no I or O).
+    case cnAlphanumeric
+    /// 0–9.
+    case digit
+    /// A–Z or 0–9 (Latin plates).
+    case latinAlphanumeric
+    /// Exactly these characters (e.g. 警 for police plates).
+    case oneOf(Set<Character>)
+
+    public static let provinces: [Character] = Array("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+    static let provinceSet = Set(provinces)
+    static let digits = Set("0123456789")
+    static let latinLetters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    static let cnLetters = latinLetters.subtracting("IO")
+
+    public func allows(_ character: Character) -> Bool {
+        switch self {
+        case .province: Self.provinceSet.contains(character)
+        case .cnLetter: Self.cnLetters.contains(character)
+        case .cnAlphanumeric: Self.cnLetters.contains(character) || Self.digits.contains(character)
+        case .digit: Self.digits.contains(character)
+        case .latinAlphanumeric: Self.latinLetters.contains(character) || Self.digits.contains(character)
+        case .oneOf(let set): set.contains(character)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// Where a plate comes from, which decides the formats it may take.
+public enum PlateRegion: String, Sendable, Equatable, CaseIterable, Codable {
+    /// Mainland China.
+    case cn
+    /// United States (state formats vary: 2–8 letters and digits).
+    case us
+    /// Europe, generic Latin formats (4–9 letters and digits).
+    case eu
+}
+
+/// Plate colour and kind, as far as the picture tells.
+public enum PlateKind: String, Sendable, Equatable, CaseIterable, Codable {
+    /// cn: ordinary small vehicles (white on blue).
+    case blue
+    /// cn: large vehicles, coaches, learner cars (black on yellow).
+    case yellow
+    /// cn: new-energy vehicles (black on green gradient).
+    case green
+    /// cn: police and military (black/red on white).
+    case white
+    /// cn: foreign-owned and consular vehicles (white on black).
+    case black
+    /// Latin plates (us, eu): colours vary by state and country.
+    case latin
+}

@@ -1,0 +1,57 @@
+import Testing
+@testable import Plates
+
+struct PlateFormatTests {
+    @Test(arguments: [
+        ("闽E·12345", "闽E12345"), ("粤b d12345", "粤BD12345"), ("ab-123-cd", "AB123CD"), ("京A・88731", "京A88731"),
+    ])
+    func canonicalDropsSeparatorsAndUppercases(raw: String, canonical: String) {
+        #expect(PlateText.canonical(raw) == canonical)
+    }
+
+    @Test(arguments: [
+        ("京A88731", "cn-ordinary"), ("粤BD12345", "cn-new-energy"), ("沪A1234警", "cn-police"), ("川A1234学", "cn-learner"),
+    ])
+    func chinesePlatesFitTheirFormat(text: String, format: String) {
+        let fit = PlateFormatter(regions: [.cn]).fit(text)
+        #expect(fit.format?.name == format)
+        #expect(fit.corrections == 0)
+        #expect(fit.text == text)
+    }
+
+    @Test func chineseFormatsRefuseIAndOAndABadProvince() {
+        let formatter = PlateFormatter(regions: [.cn])
+        #expect(formatter.fit("XA12345").format == nil)
+        #expect(!PlateFormat.cn[0].matches("京I12345"))
+        #expect(!PlateFormat.cn[0].matches("京AO2345"))
+    }
+
+    @Test(arguments: [
+        // A digit where only a letter may stand, and letters among the digits.
+        ("京812345", "京B12345", 1), ("粤0D1234", "粤DD1234", 1), ("沪AO2345", "沪A02345", 1), ("川AI2S45", "川A12S45", 1),
+    ])
+    func lookAlikesAreFixedWhereThePositionAllowsOnlyOneKind(read: String, fixed: String, corrections: Int) {
+        let fit = PlateFormatter(regions: [.cn]).fit(read)
+        #expect(fit.text == fixed)
+        #expect(fit.corrections == corrections)
+    }
+
+    @Test func theReadersOwnAlternativesWinOverTheStaticTable() {
+        // The reader's second choice for position 2 was H: use it rather than the table's B.
+        let fit = PlateFormatter(regions: [.cn]).fit("京812345", alternatives: [["京"], ["8", "H"]])
+        #expect(fit.text == "京H12345")
+    }
+
+    @Test func latinPlatesFitByLength() {
+        let formatter = PlateFormatter(regions: [.us, .eu])
+        #expect(formatter.fit("YG9X2G").format?.region == .us)
+        #expect(formatter.fit("ABCDEFGHIJK").format == nil)
+    }
+
+    @Test func confusableGroupsAreSymmetric() {
+        #expect(Confusions.confusable("0", "O"))
+        #expect(Confusions.confusable("O", "D"))
+        #expect(Confusions.confusable("8", "B"))
+        #expect(!Confusions.confusable("8", "3"))
+    }
+}

@@ -36,6 +36,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Frames in, plate reads out: detection, the character recogniser (Swift inference), formats.
+        .target(name: "PlateReader", dependencies: ["Imaging", "Plates"], resources: [.copy("Resources/recognizer.cpdm")]),
         // Who may do what: roles, principals, API tokens. Pure logic.
         .target(name: "Access", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
@@ -88,7 +90,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "checkpoint", dependencies: [
-            "Access", "Config", "Store", "Daemon", "Cards", "Registry", "Server", "Capture", "Imaging", "Plates",
+            "Access", "Config", "Store", "Daemon", "Cards", "Registry", "Server", "Capture", "Imaging", "Plates", "PlateReader",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -100,6 +102,7 @@ let package = Package(
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         .testTarget(name: "PlatesTests", dependencies: ["Plates"]),
+        .testTarget(name: "PlateReaderTests", dependencies: ["PlateReader", "Plates", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Config", "Imaging", "TestSupport",
             .product(name: "Logging", package: "swift-log"),

@@ -123,3 +123,23 @@ for count in 1 4 8 12 16; do
     python3 -c 'import json,sys; r=json.load(sys.stdin); print("| %d | %.1f / %.1f | %.1f | %d | %d | %.2f | %.1f %% | %.0f |" % (r["cameras"], r["fps_in_min"], r["fps_in_mean"], r["fps_analysed_mean"], r["drops"], r["skipping"], r["cpu_cores"], r["cpu_per_camera_percent"], r["rss_mib"]))'
 done
 echo
+
+# Plate reading on the real photos in ../shared/data/plates/dev (never copied into the repo).
+data=${PLATE_DATA:-../shared/data/plates/dev}
+if [[ -d $data ]]; then
+  echo "## Plate reader: \`checkpoint eval\` on every set in $data"
+  echo
+  echo "Release build, one thread; ms per image excludes JPEG decoding. Exact = the whole plate right."
+  echo
+  echo "| set | images | plates | exact | exact % | char % | detected % | unmatched reads | ms p50 | ms p95 |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for set in "$data"/*/; do
+    name=$(basename "$set")
+    region=$(awk -F'\t' 'NR==2 {print $7}' "$set/labels.tsv")
+    "$bin/checkpoint" eval "$set" --region "${region:-cn}" --json |
+      python3 -c 'import json,sys; r=json.load(sys.stdin); print("| %s | %d | %d | %d | %.1f | %.1f | %.1f | %d | %.1f | %.1f |" % (sys.argv[1], r["images"], r["plates"], r["exact"], 100*r["exact_accuracy"], 100*r["char_accuracy"], 100*r["detection_recall"], r["unmatched_reads"], r["ms_p50"], r["ms_p95"]))' "$name"
+  done
+  echo
+else
+  echo "(no plate data at $data: set PLATE_DATA to a folder of labelled sets)"
+fi

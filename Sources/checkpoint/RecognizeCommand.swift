@@ -1,0 +1,92 @@
+import ArgumentParser
+import Capture
+import Foundation
+import Imaging
+import PlateReader
+import Plates
+
+/// Options shared by `recognize` and `eval`: the model and the regions.
+struct ReaderOptions: ParsableArguments {
+    @Option(help: "Plate regions to read, comma-separated: cn, us, eu.")
+    var region: String = "cn,us,eu"
+
+    @Option(help: "A recogniser model file (default: the one built in).")
+    var model: String?
+
+    func regions() throws -> [PlateRegion] {
+        let names = region.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let regions = try names.map { name -> PlateRegion in
+            guard let region = PlateRegion(rawValue: name) else {
+                throw ValidationError("unknown region '\(name)'; use \(PlateRegion.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return region
+        }
+        guard !regions.isEmpty else { throw ValidationError("--region needs at least one region") }
+        return regions
+    }
+
+    func makeReader() throws -> PlateReader {
+        guard let url = model.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledModelURL else {
+            throw CLIError(message: "the built-in plate model is missing from this build", code: 1)
+        }
+        let loaded = try RecognizerModel(contentsOf: url)
+        return PlateReader(model: loaded, settings: .init(regions: try regions()))
+    }
+}
+
+/// `checkpoint recognize IMAGE...`: reads the plates in photos.
+struct RecognizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recognize", abstract: "Read the licence plates in images (JPEG, PNG, …).")
+
+    @Argument(help: "Image files.")
+    var images: [String]
+
+    @OptionGroup var reader: ReaderOptions
+
+    @Flag(help: "Treat each image as a plate crop (no search for the plate).")
+    var crop = false
+
+    @Flag(help: "One JSON object per image, one per line.")
+    var json = false
+
+    func run() throws {
+        let plateReader = try reader.makeReader()
+        var failed = false
+        for path in images {
+            let image: YCbCrImage
+            do {
+                image = try StillImage.load(URL(fileURLWithPath: path))
+            } catch {
+                failed = true
+                FileHandle.standardError.write(Data("\(path): \(error)\n".utf8))
+                continue
+            }
+            let start = ContinuousClock.now
+            let reads = crop ? plateReader.readCrop(image).map { [$0] } ?? [] : plateReader.read(image)
+            let ms = Double((ContinuousClock.now - start).components.attoseconds) / 1e15
+                + Double((ContinuousClock.now - start).components.seconds) * 1000
+            if json {
+                let object: [String: Any] = ["image": path, "width": image.width, "height": image.height,
+                                             "ms": (ms * 100).rounded() / 100, "reads": reads.map(Self.object)]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("\(path): \(reads.isEmpty ? "no plate" : reads.map { "\($0.text) (\(String(format: "%.2f", $0.confidence)), \($0.kind.rawValue))" }.joined(separator: ", "))")
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    static func object(_ read: PlateRead) -> [String: Any] {
+        let box = read.quad.boundingBox
+        return [
+            "text": read.text, "raw_text": read.rawText, "confidence": (read.confidence * 1000).rounded() / 1000,
+            "characters": read.characters.map { ["char": String($0.character), "confidence": (Double($0.confidence) * 1000).rounded() / 1000] },
+            "alternatives": read.alternatives, "kind": read.kind.rawValue, "region": read.region?.rawValue ?? NSNull(),
+            "format": read.format ?? NSNull(),
+            "quad": read.quad.points.map { [($0.x * 10).rounded() / 10, ($0.y * 10).rounded() / 10] },
+            "box": [box.x, box.y, box.width, box.height].map { ($0 * 10).rounded() / 10 },
+        ]
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Imaging
+import Testing
+import TestSupport
+
+/// `checkpoint eval` on a tiny set the test writes, with a model that always reads "A": the numbers are known.
+struct EvalCommandTests {
+    @Test func evalCountsExactCharactersDetectionAndMisses() throws {
+        let dir = try TemporaryDirectory()
+        let crop = try JPEGEncoder().encode(YCbCrImage(grey: Plane(width: 94, height: 24, filledWith: 200)))
+        let scene = try JPEGEncoder().encode(YCbCrImage(grey: Plane(width: 320, height: 240, filledWith: 90)))
+        for name in ["a.jpg", "b.jpg"] { try Data(crop).write(to: dir.file(name)) }
+        try Data(scene).write(to: dir.file("street.jpg"))
+        try Data("not a jpeg".utf8).write(to: dir.file("broken.jpg"))
+        _ = try dir.write("""
+            image\tplate\tx\ty\tw\th\tregion
+            a.jpg\tA\t\t\t\t\tus
+            b.jpg\tAB\t\t\t\t\tus
+            street.jpg\tXY123\t10\t10\t80\t20\teu
+            broken.jpg\tZZ\t\t\t\t\tus
+
+            """, to: "labels.tsv")
+        try TinyModelFile.alwaysA.write(to: dir.file("tiny.cpdm"))
+
+        let result = try runTool(BuildProducts.executable("checkpoint").path,
+                                 ["eval", dir.url.path, "--model", dir.file("tiny.cpdm").path, "--region", "us,eu", "--json"])
+        #expect(result.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        #expect(json["images"] as? Int == 4)
+        #expect(json["plates"] as? Int == 4)
+        #expect(json["exact"] as? Int == 1)
+        #expect(json["exact_accuracy"] as? Double == 0.25)
+        // a: 1, b: 1 − 1/2, street: nothing read → 0, broken: 0.
+        #expect(json["char_accuracy"] as? Double == 0.375)
+        // The crops count as detected; the street plate was not found.
+        #expect(json["detection_recall"] as? Double == 0.75)
+        let regions = try #require(json["regions"] as? [String: [String: Any]])
+        #expect(regions["us"]?["plates"] as? Int == 3)
+        #expect(regions["eu"]?["exact"] as? Int == 0)
+        let misses = try #require(json["worst_misses"] as? [[String: String]])
+        #expect(misses.map { $0["image"] } == ["broken.jpg", "street.jpg", "b.jpg"])
+        #expect((json["unreadable_images"] as? [String])?.first?.hasPrefix("broken.jpg") == true)
+        #expect(json["ms_p50"] is Double)
+    }
+}
+
+/// The test models of TinyModel, as files for the CLI.
+enum TinyModelFile {
+    static var alwaysA: Data { TinyModel.alwaysA }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Imaging
+import Testing
+@testable import PlateReader
+
+struct NetworkTests {
+    @Test func forwardPassAndCTCDecodeFollowThePixels() throws {
+        let model = try RecognizerModel(data: TinyModel.darkBright, file: "tiny")
+        #expect(model.columns == 4)
+        let network = Network(model: model)
+        // Pixels 0, 0, 128, 255 → normalised -1, -1, ~0, 1 → A, A, blank, B → "AB".
+        let input = [0, 0, 128, 255].map { (Float($0) / 255 - 0.5) / 0.5 }
+        let scores = network.forward(input)
+        #expect(scores.count == 4 && scores[0].count == 3)
+        let reads = CTCDecoder.decode(scores, charset: model.charset)
+        #expect(String(reads.map(\.character)) == "AB")
+        #expect(reads.allSatisfy { $0.confidence > 0.9 })
+        #expect(reads[0].alternatives.first?.0 == "B")
+    }
+
+    @Test func ctcMergesRepeatsAndABlankSeparatesDoubles() {
+        let charset: [Character] = ["\u{0}", "1", "2"]
+        func column(_ best: Int) -> [Float] { (0..<3).map { $0 == best ? 5 : 0 } }
+        let scores = [1, 1, 0, 1, 2, 2, 0].map(column)
+        #expect(String(CTCDecoder.decode(scores, charset: charset).map(\.character)) == "112")
+    }
+
+    @Test func aMissingOrCorruptModelFailsWithAClearMessage() throws {
+        #expect { try RecognizerModel(contentsOf: URL(fileURLWithPath: "/nonexistent/recognizer.cpdm")) } throws: {
+            ($0 as? ModelError)?.message.contains("cannot be read") == true
+        }
+        #expect { try RecognizerModel(data: Data("not a model at all".utf8), file: "x") } throws: {
+            ($0 as? ModelError)?.message.contains("bad magic") == true
+        }
+        let whole = TinyModel.darkBright
+        #expect { try RecognizerModel(data: whole.prefix(whole.count - 8), file: "x") } throws: {
+            ($0 as? ModelError)?.message.contains("truncated") == true
+        }
+        // A layer that does not follow the previous one's channels.
+        let mismatched = TinyModel.data(width: 4, height: 1, charset: ["<blank>", "A"], convs: [
+            .init(inChannels: 3, outChannels: 2, kh: 1, kw: 1, weights: [0, 0, 0, 0, 0, 0], bias: [0, 0]),
+        ])
+        #expect { try RecognizerModel(data: mismatched, file: "x") } throws: {
+            ($0 as? ModelError)?.message.contains("does not follow") == true
+        }
+        // NaN weights.
+        let poisoned = TinyModel.data(width: 4, height: 1, charset: ["<blank>", "A"], convs: [
+            .init(inChannels: 1, outChannels: 2, kh: 1, kw: 1, weights: [.nan, 0], bias: [0, 0]),
+        ])
+        #expect { try RecognizerModel(data: poisoned, file: "x") } throws: {
+            ($0 as? ModelError)?.message.contains("non-finite") == true
+        }
+    }
+
+    @Test func theBundledModelLoads() throws {
+        let url = try #require(PlateReader.bundledModelURL)
+        let model = try RecognizerModel(contentsOf: url)
+        #expect(model.charset.count > 40)
+        #expect(model.charset.contains("京") && model.charset.contains("Z") && model.charset.contains("7"))
+    }
+}
+
+/// The blocked SIMD convolution against a plain triple loop, on shapes that exercise
+/// both the 16-pixel blocks and the leftovers, and an output count that is not a multiple of 4.
+struct ConvolutionKernelTests {
+    @Test func blockedConvolutionMatchesTheObviousOne() throws {
+        var generator = SeededGenerator(seed: 7)
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        let (width, height, inC, midC, classes) = (20, 4, 1, 6, 5)
+        let w1 = random(midC * inC * 9), b1 = random(midC)
+        let w2 = random(classes * midC * 4), b2 = random(classes)
+        let data = TinyModel.data(width: width, height: height, charset: ["<blank>", "A", "B", "C", "D"], convs: [
+            .init(inChannels: inC, outChannels: midC, kh: 3, kw: 3, relu: true, weights: w1, bias: b1),
+            .init(inChannels: midC, outChannels: classes, kh: 4, kw: 1, padding: "valid", weights: w2, bias: b2),
+        ])
+        let input = random(width * height)
+        let scores = Network(model: try RecognizerModel(data: data, file: "t")).forward(input)
+
+        // Plain reference.
+        var hidden = [Float](repeating: 0, count: midC * height * width)
+        for o in 0..<midC { for y in 0..<height { for x in 0..<width {
+            var sum = b1[o]
+            for dy in -1...1 { for dx in -1...1 {
+                let yy = y + dy, xx = x + dx
+                guard yy >= 0, yy < height, xx >= 0, xx < width else { continue }
+                sum += w1[o * 9 + (dy + 1) * 3 + (dx + 1)] * input[yy * width + xx]
+            } }
+            hidden[(o * height + y) * width + x] = max(0, sum)
+        } } }
+        for x in 0..<width {
+            for o in 0..<classes {
+                var sum = b2[o]
+                for c in 0..<midC { for dy in 0..<4 { sum += w2[(o * midC + c) * 4 + dy] * hidden[(c * height + dy) * width + x] } }
+                #expect(abs(scores[x][o] - sum) < 1e-4, "column \(x) class \(o)")
+            }
+        }
+    }
+}
+
+/// Deterministic numbers for tests (SplitMix64).
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""Trains the licence-plate character recogniser (small CNN + CTC) and exports recognizer.cpdm.
+
+    tools/.venv/bin/python tools/train_recognizer.py --seed 1 \
+        --out Sources/PlateReader/Resources/recognizer.cpdm
+
+Data: synthetic crops from plategen.py plus the real crops in
+/work/shared/data/plates/train/cn-crops (never anything under plates/dev/).
+Deterministic for a given --seed (and the same package versions / fonts).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import struct
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_REAL = "/work/shared/data/plates/train/cn-crops"
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "Sources/PlateReader/Resources/recognizer.cpdm"))
+    ap.add_argument("--real-dir", default=DEFAULT_REAL)
+    ap.add_argument("--synthetic", type=int, default=48000, help="synthetic training crops (generated up front)")
+    ap.add_argument("--real-copies", type=int, default=20, help="augmented copies of each real training crop")
+    ap.add_argument("--val-real", type=int, default=60, help="real crops held out for validation")
+    ap.add_argument("--val-synthetic", type=int, default=1000)
+    ap.add_argument("--steps", type=int, default=3500)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--weight-decay", type=float, default=1e-4)
+    ap.add_argument("--warmup", type=int, default=150)
+    ap.add_argument("--channels", default="16,32,64,64,96,192")
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--threads", type=int, default=2, help="CPU cores used (affinity) by XLA and data workers")
+    ap.add_argument("--cache", default=os.path.join(HERE, ".cache"),
+                    help="where generated data sets are cached (keyed by seed and sizes); '' disables")
+    return ap.parse_args(argv)
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+
+# Limit the CPU use before jax is imported: XLA sizes its thread pool from the affinity mask.
+if ARGS is not None:
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, cpus[:max(1, ARGS.threads)])
+    except (AttributeError, OSError):
+        pass
+    os.environ.setdefault("OMP_NUM_THREADS", str(ARGS.threads))
+    os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=1")
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, HERE)
+import plategen as pg  # noqa: E402
+import check_model  # noqa: E402
+
+# ----------------------------------------------------------------------------- data
+_FONTS = None
+
+
+def _fonts():
+    global _FONTS
+    if _FONTS is None:
+        _FONTS = pg.Fonts()
+    return _FONTS
+
+
+def _gen_synth_chunk(task):
+    seed, stream, start, n = task
+    fonts = _fonts()
+    X = np.empty((n, pg.INPUT_H, pg.INPUT_W), np.uint8)
+    labels, kinds = [], []
+    for k in range(n):
+        rng = np.random.default_rng([seed, stream, start + k])
+        img, label, kind = pg.gen_crop(rng, fonts)
+        # validation uses the canonical (inference) preprocessing
+        X[k] = pg.to_model_input_u8(img, rng if stream == 0 else None)
+        labels.append(label)
+        kinds.append(kind)
+    return X, labels, kinds
+
+
+_REAL = None
+
+
+def _gen_real_chunk(task):
+    seed, paths, labels, idxs, copies = task
+    from PIL import Image
+    X, out_labels = [], []
+    for i, p, lab in zip(idxs, paths, labels):
+        img = Image.open(p).convert("RGB")
+        for c in range(copies):
+            rng = np.random.default_rng([seed, 1, i, c])
+            X.append(pg.to_model_input_u8(pg.augment_real(img, rng), rng))
+            out_labels.append(lab)
+    return np.stack(X), out_labels, ["real"] * len(out_labels)
+
+
+def _run_pool(fn, tasks, workers):
+    if workers <= 1:
+        return [fn(t) for t in tasks]
+    import multiprocessing as mp
+    with mp.get_context("fork").Pool(workers) as pool:
+        return pool.map(fn, tasks, chunksize=1)
+
+
+def read_real(real_dir):
+    rows = []
+    with open(os.path.join(real_dir, "labels.tsv"), encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        ci, cp = header.index("image"), header.index("plate")
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) > cp and parts[cp]:
+                rows.append((os.path.join(real_dir, parts[ci]), parts[cp]))
+    rows.sort()
+    return rows
+
+
+def build_data(args, log):
+    if "/plates/dev" in os.path.abspath(args.real_dir).replace("\\", "/"):
+        raise SystemExit("refusing to train on the dev set")
+    rows = read_real(args.real_dir)
+    for _, lab in rows:
+        pg.encode(lab)  # validates the charset
+    perm = np.random.default_rng([args.seed, 3]).permutation(len(rows))
+    val_rows = [rows[i] for i in perm[:args.val_real]]
+    train_ids = sorted(perm[args.val_real:].tolist())
+    train_rows = [rows[i] for i in train_ids]
+
+    import hashlib
+    src = hashlib.sha1(open(pg.__file__, "rb").read() + open(__file__, "rb").read()).hexdigest()[:10]
+    key = "s%d-n%d-r%d-v%d-vs%d-%s" % (args.seed, args.synthetic, args.real_copies, args.val_real,
+                                       args.val_synthetic, src)
+    cache = os.path.join(args.cache, "data-%s.npz" % key) if args.cache else None
+    if cache and os.path.exists(cache):
+        z = np.load(cache, allow_pickle=False)
+        log("loaded cached data set %s" % cache)
+        return (z["X"], list(z["L"]), list(z["K"]), z["VX"], list(z["VL"]), list(z["VK"]),
+                val_rows, len(rows))
+
+    t0 = time.time()
+    chunk = 500
+    tasks = [(args.seed, 0, s, min(chunk, args.synthetic - s)) for s in range(0, args.synthetic, chunk)]
+    vtasks = [(args.seed, 2, s, min(chunk, args.val_synthetic - s)) for s in range(0, args.val_synthetic, chunk)]
+    rtasks = []
+    for s in range(0, len(train_rows), 60):
+        part = train_rows[s:s + 60]
+        rtasks.append((args.seed, [p for p, _ in part], [l for _, l in part],
+                       train_ids[s:s + 60], args.real_copies))
+    workers = max(1, args.threads)
+    res = _run_pool(_gen_synth_chunk, tasks, workers)
+    log("generated %d synthetic crops in %.0fs" % (args.synthetic, time.time() - t0))
+    rres = _run_pool(_gen_real_chunk, rtasks, workers) if args.real_copies > 0 else []
+    vres = _run_pool(_gen_synth_chunk, vtasks, workers)
+    X = np.concatenate([r[0] for r in res] + [r[0] for r in rres])
+    L = sum([r[1] for r in res] + [r[1] for r in rres], [])
+    K = sum([r[2] for r in res] + [r[2] for r in rres], [])
+    VX = np.concatenate([r[0] for r in vres])
+    VL = sum([r[1] for r in vres], [])
+    VK = sum([r[2] for r in vres], [])
+    log("data ready in %.0fs: %d train (%d synthetic + %d augmented real from %d crops), "
+        "%d synthetic val, %d real val" % (time.time() - t0, len(X), args.synthetic, len(X) - args.synthetic,
+                                          len(train_rows), len(VX), len(val_rows)))
+    if cache:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        np.savez(cache + ".tmp.npz", X=X, L=np.array(L), K=np.array(K), VX=VX, VL=np.array(VL), VK=np.array(VK))
+        os.replace(cache + ".tmp.npz", cache)
+    return X, L, K, VX, VL, VK, val_rows, len(rows)
+
+
+def encode_labels(labels):
+    Y = np.zeros((len(labels), pg.MAX_LABEL), np.int32)
+    P = np.ones((len(labels), pg.MAX_LABEL), np.float32)
+    for i, lab in enumerate(labels):
+        ids = pg.encode(lab)
+        Y[i, :len(ids)] = ids
+        P[i, :len(ids)] = 0
+    return Y, P
+
+
+# ----------------------------------------------------------------------------- model
+def architecture(chans, ncls):
+    c1, c2, c3, c4, c5, c6 = chans
+    return [
+        ("conv", 1, c1, 3, 3, "same", True), ("pool", 2, 2, 2, 2),
+        ("conv", c1, c2, 3, 3, "same", True), ("pool", 2, 2, 2, 2),
+        ("conv", c2, c3, 3, 3, "same", True),
+        ("conv", c3, c4, 3, 3, "same", True), ("pool", 2, 1, 2, 1),
+        ("conv", c4, c5, 3, 3, "same", True),
+        ("conv", c5, c6, 4, 1, "valid", True),
+        ("conv", c6, ncls, 1, 1, "valid", False),
+    ]
+
+
+def make_model(arch):
+    import jax
+    import jax.numpy as jnp
+
+    convs = [a for a in arch if a[0] == "conv"]
+
+    def init(key):
+        params, state = [], []
+        keys = jax.random.split(key, len(convs))
+        for k, (_, cin, cout, kh, kw, _, relu) in zip(keys, convs):
+            std = np.sqrt(2.0 / (cin * kh * kw)) if relu else np.sqrt(1.0 / (cin * kh * kw))
+            w = jax.random.normal(k, (kh, kw, cin, cout), jnp.float32) * std  # HWIO
+            if relu:  # conv (no bias) -> batch norm -> relu
+                params.append({"w": w, "g": jnp.ones(cout), "b": jnp.zeros(cout)})
+                state.append({"m": jnp.zeros(cout), "v": jnp.ones(cout)})
+            else:
+                params.append({"w": w, "bias": jnp.zeros(cout)})
+                state.append({})
+        return params, state
+
+    def apply(params, state, x, train):
+        """x: (B, 32, 128, 1) -> logits (B, T, C), new state."""
+        new_state = []
+        ci = 0
+        for a in arch:
+            if a[0] == "pool":
+                _, kh, kw, sh, sw = a
+                x = jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, kh, kw, 1), (1, sh, sw, 1), "VALID")
+                continue
+            _, cin, cout, kh, kw, pad, relu = a
+            p, s = params[ci], state[ci]
+            ci += 1
+            x = jax.lax.conv_general_dilated(x, p["w"], (1, 1), pad.upper(),
+                                             dimension_numbers=("NHWC", "HWIO", "NHWC"))
+            if relu:
+                if train:
+                    m = x.mean(axis=(0, 1, 2))
+                    v = x.var(axis=(0, 1, 2))
+                    new_state.append({"m": 0.95 * s["m"] + 0.05 * m, "v": 0.95 * s["v"] + 0.05 * v})
+                else:
+                    m, v = s["m"], s["v"]
+                    new_state.append(s)
+                x = (x - m) * (p["g"] / jnp.sqrt(v + BN_EPS)) + p["b"]
+                x = jax.nn.relu(x)
+            else:
+                x = x + p["bias"]
+                new_state.append(s)
+        return x[:, 0, :, :], new_state
+
+    return init, apply
+
+
+BN_EPS = 1e-5
+
+
+def fold_and_export(params, state, arch, header, path):
+    """Folds batch norm into the convs and writes the .cpdm file."""
+    blob, layers = [], []
+    off = 0
+    ci = 0
+    for a in arch:
+        if a[0] == "pool":
+            _, kh, kw, sh, sw = a
+            layers.append({"type": "maxpool", "kh": kh, "kw": kw, "sh": sh, "sw": sw})
+            continue
+        _, cin, cout, kh, kw, pad, relu = a
+        p, s = params[ci], state[ci]
+        ci += 1
+        w = np.asarray(p["w"], np.float64).transpose(3, 2, 0, 1)  # HWIO -> OIHW
+        if relu:
+            scale = np.asarray(p["g"], np.float64) / np.sqrt(np.asarray(s["v"], np.float64) + BN_EPS)
+            w = w * scale[:, None, None, None]
+            b = np.asarray(p["b"], np.float64) - np.asarray(s["m"], np.float64) * scale
+        else:
+            b = np.asarray(p["bias"], np.float64)
+        wf, bf = w.astype("<f4").ravel(), b.astype("<f4").ravel()
+        layers.append({"type": "conv", "in": cin, "out": cout, "kh": kh, "kw": kw, "padding": pad,
+                       "relu": relu, "weights": off, "bias": off + wf.size})
+        off += wf.size + bf.size
+        blob += [wf, bf]
+    header = dict(header)
+    header["layers"] = layers
+    hjson = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(check_model.MAGIC)
+        f.write(struct.pack("<I", len(hjson)))
+        f.write(hjson)
+        f.write(np.concatenate(blob).astype("<f4").tobytes())
+    os.replace(tmp, path)
+    return off
+
+
+# ----------------------------------------------------------------------------- training
+def main(args):
+    t_start = time.time()
+
+    def log(msg):
+        print("[%6.0fs] %s" % (time.time() - t_start, msg), flush=True)
+
+    X, L, K, VX, VL, VK, val_rows, n_real = build_data(args, log)
+
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    log("jax %s on %s, affinity %s" % (jax.__version__, jax.devices(), sorted(os.sched_getaffinity(0))))
+    chans = [int(c) for c in args.channels.split(",")]
+    ncls = len(pg.CHARSET)
+    arch = architecture(chans, ncls)
+    init, apply = make_model(arch)
+    params, state = init(jax.random.PRNGKey(args.seed))
+    nparams = sum(int(np.prod(p["w"].shape)) + int(p["w"].shape[-1]) for p in params)
+    log("model: %d weights after folding (%.2f MB), charset %d" % (nparams, nparams * 4 / 1e6, ncls))
+
+    warmup = min(args.warmup, args.steps // 5)
+    sched = optax.warmup_cosine_decay_schedule(0.0, args.lr, warmup, args.steps, args.lr * 0.01)
+    opt = optax.chain(optax.clip_by_global_norm(5.0),
+                      optax.adamw(sched, weight_decay=args.weight_decay,
+                                  mask=lambda p: [{k: k == "w" for k in d} for d in p]))
+    opt_state = opt.init(params)
+
+    def loss_fn(params, state, x, y, yp):
+        logits, new_state = apply(params, state, x, True)
+        lp = jnp.zeros(logits.shape[:2])
+        loss = optax.ctc_loss(logits, lp, y, yp, blank_id=0)
+        return loss.mean(), new_state
+
+    @jax.jit
+    def train_step(params, state, opt_state, x, y, yp):
+        x = (x.astype(jnp.float32) / 255.0 - 0.5) / 0.5
+        (loss, new_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, state, x[..., None], y, yp)
+        updates, opt_state = opt.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), new_state, opt_state, loss
+
+    @jax.jit
+    def predict(params, state, x):
+        logits, _ = apply(params, state, x[..., None], False)
+        return logits
+
+    def evaluate(xs_norm, labels, bs=250):
+        preds = []
+        for s in range(0, len(xs_norm), bs):
+            lg = np.asarray(predict(params, state, jnp.asarray(xs_norm[s:s + bs])))
+            preds += [pg.decode_greedy(r) for r in lg.argmax(-1)]
+        acc = float(np.mean([p == t for p, t in zip(preds, labels)])) if labels else 0.0
+        return acc, preds
+
+    def norm(u8):
+        return ((u8.astype(np.float32) / 255.0) - 0.5) / 0.5
+
+    from PIL import Image
+    real_val_x = np.stack([pg.preprocess(Image.open(p).convert("RGB")) for p, _ in val_rows]) if val_rows else None
+    real_val_l = [l for _, l in val_rows]
+    synth_val_x = norm(VX)
+
+    Y, P = encode_labels(L)
+    n = len(X)
+    order_rng = np.random.default_rng([args.seed, 4])
+    perm, pos = order_rng.permutation(n), 0
+    t_train = time.time()
+    losses = []
+    for step in range(1, args.steps + 1):
+        if pos + args.batch > n:
+            perm, pos = order_rng.permutation(n), 0
+        idx = np.sort(perm[pos:pos + args.batch])
+        pos += args.batch
+        params, state, opt_state, loss = train_step(params, state, opt_state, jnp.asarray(X[idx]),
+                                                    jnp.asarray(Y[idx]), jnp.asarray(P[idx]))
+        losses.append(loss)
+        if step % 100 == 0:
+            lv = float(np.mean([float(l) for l in losses]))
+            losses = []
+            el = time.time() - t_train
+            log("step %d/%d loss %.3f lr %.2e  %.2f steps/s, eta %.0fs" % (
+                step, args.steps, lv, float(sched(step)), step / el, (args.steps - step) * el / step))
+        if step % args.eval_every == 0 or step == args.steps:
+            ra = evaluate(real_val_x, real_val_l)[0] if real_val_x is not None else float("nan")
+            sa, _ = evaluate(synth_val_x, VL)
+            log("eval step %d: real held-out %.3f, synthetic held-out %.3f" % (step, ra, sa))
+
+    # final evaluation
+    real_acc, real_pred = evaluate(real_val_x, real_val_l) if real_val_x is not None else (float("nan"), [])
+    synth_acc, synth_pred = evaluate(synth_val_x, VL)
+    per_kind = {}
+    for k, p, t in zip(VK, synth_pred, VL):
+        c = per_kind.setdefault(k, [0, 0])
+        c[0] += p == t
+        c[1] += 1
+    log("final: real held-out %.4f (%d), synthetic held-out %.4f (%d)" % (real_acc, len(real_val_l), synth_acc, len(VL)))
+    log("synthetic per kind: " + ", ".join("%s %.3f (%d)" % (k, c[0] / c[1], c[1]) for k, c in sorted(per_kind.items())))
+    for p, t in zip(real_pred, real_val_l):
+        if p != t:
+            log("  real miss: truth %s predicted %s" % (t, p))
+
+    root = os.path.dirname(HERE)
+    cmd = "tools/train_recognizer.py " + " ".join(
+        os.path.relpath(a, root) if os.path.isabs(a) and a.startswith(root + os.sep) else (a or "''")
+        for a in sys.argv[1:])
+    header = {
+        "name": "plate-recogniser",
+        "version": 1,
+        "input": {"width": pg.INPUT_W, "height": pg.INPUT_H, "channels": 1, "mean": 0.5, "std": 0.5},
+        "charset": pg.CHARSET,
+        "layers": [],
+        "training": {
+            "seed": args.seed,
+            "command": cmd,
+            "synthetic": args.synthetic,
+            "real": n_real,
+            "real_train": n_real - len(val_rows),
+            "real_val": len(val_rows),
+            "real_copies": args.real_copies,
+            "steps": args.steps,
+            "batch": args.batch,
+            "val_accuracy": round(real_acc, 4),
+            "val_accuracy_synthetic": round(synth_acc, 4),
+            "synthetic_val": len(VL),
+            "fonts": _fonts().describe(),
+        },
+    }
+    nw = fold_and_export(params, state, arch, header, args.out)
+    log("wrote %s: %d bytes, %d float32 weights" % (args.out, os.path.getsize(args.out), nw))
+
+    # cross-check the exported file with the independent numpy implementation
+    hdr, layers, _ = check_model.load_cpdm(args.out)
+    ref = np.asarray(predict(params, state, jnp.asarray(synth_val_x[:8])))
+    worst = 0.0
+    for i in range(8):
+        lg = check_model.forward(layers, synth_val_x[i])
+        worst = max(worst, float(np.abs(lg - ref[i]).max()))
+    log("numpy forward vs jax: max |diff| = %.2e" % worst)
+    if worst > 1e-2:
+        raise SystemExit("exported model does not match the trained one")
+    log("total wall time %.0fs" % (time.time() - t_start))
+
+
+if __name__ == "__main__":
+    main(ARGS)

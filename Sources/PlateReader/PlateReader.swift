@@ -66,7 +66,7 @@ public final class PlateReader {
                                      width: min(Double(image.width), candidate.width + 2 * marginX),
                                      height: min(Double(image.height), candidate.height + 2 * marginY))
             guard let read = recognise(image, quad: quad), read.confidence >= settings.minConfidence else { continue }
-            if let index = reads.firstIndex(where: { overlap($0.quad, read.quad) > 0.3 }) {
+            if let index = reads.firstIndex(where: { intersectionOverUnion($0.quad.boundingBox, read.quad.boundingBox) > 0.3 }) {
                 if read.confidence > reads[index].confidence { reads[index] = read }
                 continue
             }
@@ -109,13 +109,5 @@ public final class PlateReader {
             if text != best && !texts.contains(text) { texts.append(text) }
         }
         return texts
-    }
-
-    private func overlap(_ a: Quadrilateral, _ b: Quadrilateral) -> Double {
-        let p = a.boundingBox, q = b.boundingBox
-        let ix = max(0, min(p.x + p.width, q.x + q.width) - max(p.x, q.x))
-        let iy = max(0, min(p.y + p.height, q.y + q.height) - max(p.y, q.y))
-        let union = p.width * p.height + q.width * q.height - ix * iy
-        return union > 0 ? ix * iy / union : 0
     }
 }

@@ -175,7 +175,7 @@ final class PlateDetector {
     private func suppressOverlaps(_ candidates: [PlateCandidate]) -> [PlateCandidate] {
         var kept: [PlateCandidate] = []
         for candidate in candidates.sorted(by: { $0.score > $1.score }) {
-            if kept.contains(where: { $0.intersectionOverUnion(candidate) > 0.5 }) { continue }
+            if kept.contains(where: { intersectionOverUnion($0.box, candidate.box) > 0.5 }) { continue }
             kept.append(candidate)
             if kept.count == maxCandidates { break }
         }

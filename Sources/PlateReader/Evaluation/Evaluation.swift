@@ -39,7 +39,7 @@ public struct Evaluation: Sendable {
             var match: Int?
             if let box = label.box {
                 // The read whose box overlaps the label most (IoU ≥ 0.5), preferring the right text.
-                let overlapping = reads.indices.filter { !used.contains($0) && Self.iou(box, reads[$0].quad.boundingBox) >= 0.5 }
+                let overlapping = reads.indices.filter { !used.contains($0) && intersectionOverUnion(box, reads[$0].quad.boundingBox) >= 0.5 }
                 match = overlapping.first { reads[$0].text == label.plate } ?? overlapping.first
             } else {
                 match = reads.indices.first  // a crop: the read is of the whole image
@@ -90,13 +90,5 @@ public struct Evaluation: Sendable {
             previous = current
         }
         return max(0, 1 - Double(previous[b.count]) / Double(a.count))
-    }
-
-    static func iou(_ a: (x: Double, y: Double, width: Double, height: Double),
-                    _ b: (x: Double, y: Double, width: Double, height: Double)) -> Double {
-        let ix = max(0, min(a.x + a.width, b.x + b.width) - max(a.x, b.x))
-        let iy = max(0, min(a.y + a.height, b.y + b.height) - max(a.y, b.y))
-        let union = a.width * a.height + b.width * b.height - ix * iy
-        return union > 0 ? ix * iy / union : 0
     }
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import collections
 import os
 import struct
 import sys
@@ -400,12 +401,17 @@ def main(args):
     cmd = "tools/train_recognizer.py " + " ".join(
         os.path.relpath(a, root) if os.path.isabs(a) and a.startswith(root + os.sep) else (a or "''")
         for a in sys.argv[1:])
+    # How often each province character starts a training label: the decoder divides it out
+    # (label-shift correction), so the real crops' mostly-皖 plates do not become the reader's guess.
+    provinces = collections.Counter(lab[0] for lab in L if lab and lab[0] in pg.PROVINCES)
+    total_prov = sum(provinces.values())
     header = {
         "name": "plate-recogniser",
         "version": 1,
         "input": {"width": pg.INPUT_W, "height": pg.INPUT_H, "channels": 1, "mean": 0.5, "std": 0.5},
         "charset": pg.CHARSET,
         "layers": [],
+        "priors": {"province": {ch: round(provinces[ch] / total_prov, 5) for ch in sorted(provinces)}} if total_prov else {},
         "training": {
             "seed": args.seed,
             "command": cmd,

@@ -17,4 +17,6 @@ public struct PlateRead: Sendable, Equatable {
     public var region: PlateRegion?
     /// The format the text fits (e.g. `cn-ordinary`), if any.
     public var format: String?
+    /// Where the characters are across the crop that was read (0–1 of its width), for re-cropping.
+    var textSpan: ClosedRange<Double> = 0...1
 }

@@ -35,6 +35,7 @@ public final class PlateReader {
     private let model: RecognizerModel
     private let network: Network
     private let formatter: PlateFormatter
+    private let decoder: FormatDecoder
     private let detector = PlateDetector()
     private var input: [Float] = []
 
@@ -43,6 +44,7 @@ public final class PlateReader {
         self.settings = settings
         network = Network(model: model)
         formatter = PlateFormatter(regions: settings.regions)
+        decoder = FormatDecoder(formats: formatter.formats, charset: model.charset, provincePrior: model.provincePrior)
         detector.minPlateWidth = settings.minPlateWidth
         detector.maxCandidates = settings.maxCandidates
     }
@@ -58,14 +60,15 @@ public final class PlateReader {
         let candidates = detector.candidates(in: image, colour: settings.regions.contains(.cn))
         var reads: [PlateRead] = []
         for candidate in candidates {
-            // A stroke band is the characters, a colour region the whole plate; the recogniser
-            // was trained with a little plate border around the characters.
-            let edges = candidate.source == "edges"
-            let marginX = candidate.width * (edges ? 0.08 : 0.03), marginY = candidate.height * (edges ? 0.25 : 0.08)
-            let quad = Quadrilateral(x: max(0, candidate.x - marginX), y: max(0, candidate.y - marginY),
-                                     width: min(Double(image.width), candidate.width + 2 * marginX),
-                                     height: min(Double(image.height), candidate.height + 2 * marginY))
-            guard let read = recognise(image, quad: quad), read.confidence >= settings.minConfidence else { continue }
+            let (plate, crop) = Self.plateAndCrop(candidate, width: image.width, height: image.height)
+            guard var read = recognise(image, crop: crop, plate: plate) else { continue }
+            // Read again with the characters where training put them, when the first read found them off-centre.
+            if read.confidence >= settings.minConfidence / 3,
+               let (plate, crop) = Self.recentre(crop, plate: plate, span: read.textSpan, width: image.width, height: image.height),
+               let second = recognise(image, crop: crop, plate: plate), second.confidence > read.confidence {
+                read = second
+            }
+            guard read.confidence >= settings.minConfidence else { continue }
             if let index = reads.firstIndex(where: { intersectionOverUnion($0.quad.boundingBox, read.quad.boundingBox) > 0.3 }) {
                 if read.confidence > reads[index].confidence { reads[index] = read }
                 continue
@@ -75,26 +78,74 @@ public final class PlateReader {
         return reads.sorted { $0.confidence > $1.confidence }
     }
 
+    /// Where the plate is, and the region the recogniser reads. A stroke band is the characters (the
+    /// plate's frame adds a little above and below); a colour region is the whole plate. The recogniser
+    /// was trained on crops with a margin of plate border around the characters.
+    static func plateAndCrop(_ candidate: PlateCandidate, width: Int, height: Int) -> (plate: Quadrilateral, crop: Quadrilateral) {
+        func box(_ mx: Double, _ my: Double) -> Quadrilateral {
+            let x = max(0, candidate.x - candidate.width * mx), y = max(0, candidate.y - candidate.height * my)
+            return Quadrilateral(x: x, y: y, width: min(Double(width) - x, candidate.width * (1 + 2 * mx)),
+                                 height: min(Double(height) - y, candidate.height * (1 + 2 * my)))
+        }
+        return candidate.source == "edges" ? (box(0, 0.08), box(0.08, 0.25)) : (box(0, 0), box(0.03, 0.08))
+    }
+
+    /// A crop placed so the characters found in `crop` (across `span` of its width) sit where the
+    /// recogniser saw them in training, with a plate border either side; nil when the first crop was already so.
+    static func recentre(_ crop: Quadrilateral, plate: Quadrilateral, span: ClosedRange<Double>, width: Int, height: Int)
+        -> (plate: Quadrilateral, crop: Quadrilateral)? {
+        let box = crop.boundingBox
+        let left = box.x + span.lowerBound * box.width, right = box.x + span.upperBound * box.width
+        let text = right - left
+        guard text > 4 else { return nil }
+        let cropLeft = max(0, left - 0.12 * text), cropRight = min(Double(width), right + 0.12 * text)
+        guard abs(cropLeft - box.x) > 0.03 * box.width || abs(cropRight - box.x - box.width) > 0.03 * box.width else { return nil }
+        let plateLeft = max(0, left - 0.04 * text), vertical = plate.boundingBox
+        let plateBox = Quadrilateral(x: plateLeft, y: vertical.y, width: min(Double(width) - plateLeft, text * 1.08),
+                                     height: vertical.height)
+        return (plateBox, Quadrilateral(x: cropLeft, y: box.y, width: cropRight - cropLeft, height: box.height))
+    }
+
     /// Reads an image that is already a plate crop (pushed by an LPR camera, or a crop data set).
     public func readCrop(_ image: YCbCrImage) -> PlateRead? {
         guard image.width >= 8, image.height >= 4 else { return nil }
-        return recognise(image, quad: Quadrilateral(x: 0, y: 0, width: Double(image.width), height: Double(image.height)))
+        let whole = Quadrilateral(x: 0, y: 0, width: Double(image.width), height: Double(image.height))
+        return recognise(image, crop: whole, plate: whole)
     }
 
-    private func recognise(_ image: YCbCrImage, quad: Quadrilateral) -> PlateRead? {
-        CropSampler.sample(image.luma, quad: quad, width: model.input.width, height: model.input.height,
+    private func recognise(_ image: YCbCrImage, crop: Quadrilateral, plate: Quadrilateral) -> PlateRead? {
+        CropSampler.sample(image.luma, quad: crop, width: model.input.width, height: model.input.height,
                            mean: model.input.mean, std: model.input.std, into: &input)
-        let characters = CTCDecoder.decode(network.forward(input), charset: model.charset)
-        guard !characters.isEmpty else { return nil }
-        let raw = String(characters.map(\.character))
-        let fit = formatter.fit(raw, alternatives: characters.map { [$0.character] + $0.alternatives.map(\.0) })
-        var confidence = Double(characters.map(\.confidence).reduce(0, +)) / Double(characters.count)
-        if fit.format == nil { confidence *= 0.5 }
-        confidence *= pow(0.9, Double(fit.corrections))
-        let kind = PlateColour.classify(image, quad: quad, region: fit.format?.region)
-        return PlateRead(text: fit.text, rawText: raw, confidence: confidence, characters: characters,
-                         alternatives: alternatives(characters, best: fit.text), quad: quad, kind: kind,
-                         region: fit.format?.region, format: fit.format?.name)
+        let probabilities = network.forward(input).map(CTCDecoder.softmax)
+        let greedy = CTCDecoder.decode(probabilities: probabilities, charset: model.charset)
+        guard !greedy.isEmpty else { return nil }
+        let raw = String(greedy.map(\.character))
+        let region: PlateRegion?, format: String?, characters: [CharacterRead]
+        var confidence: Double
+        var span: ClosedRange<Double> = 0...1
+        if let fitted = decoder.decode(probabilities) {
+            let columns = Double(probabilities.count)
+            span = Double(fitted.columns.lowerBound) / columns...Double(fitted.columns.upperBound + 1) / columns
+            characters = fitted.characters
+            region = fitted.format.region
+            format = fitted.format.name
+            // Forcing a format onto columns that say otherwise costs log-probability: the more, the less sure.
+            confidence = mean(characters) * Foundation.exp(-fitted.cost / 8)
+        } else {
+            characters = greedy
+            region = nil
+            format = nil
+            confidence = mean(greedy) * 0.5
+        }
+        let text = String(characters.map(\.character))
+        let kind = PlateColour.classify(image, quad: plate, region: region)
+        return PlateRead(text: text, rawText: raw, confidence: confidence, characters: characters,
+                         alternatives: alternatives(characters, best: text), quad: plate, kind: kind,
+                         region: region, format: format, textSpan: span)
+    }
+
+    private func mean(_ characters: [CharacterRead]) -> Double {
+        Double(characters.map(\.confidence).reduce(0, +)) / Double(max(1, characters.count))
     }
 
     /// Texts that differ from the best in the single least certain position.

@@ -20,6 +20,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "One JSON object.")
     var json = false
 
+    @Option(help: "How many misses to list (worst first).")
+    var misses = 10
+
     func run() throws {
         let set = try LabelledSet(folder: URL(fileURLWithPath: folder))
         let plateReader = try reader.makeReader()
@@ -55,7 +58,7 @@ struct EvalCommand: ParsableCommand {
         object["ms_p50"] = (evaluation.percentile(50) * 100).rounded() / 100
         object["ms_p95"] = (evaluation.percentile(95) * 100).rounded() / 100
         object["regions"] = evaluation.regions.mapValues(tally)
-        object["worst_misses"] = evaluation.worstMisses.map { ["image": $0.image, "truth": $0.truth, "read": $0.read] }
+        object["worst_misses"] = evaluation.worstMisses(misses).map { ["image": $0.image, "truth": $0.truth, "read": $0.read] }
         object["unreadable_images"] = unreadable
         if json {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
@@ -67,7 +70,7 @@ struct EvalCommand: ParsableCommand {
         print(String(format: "exact %d (%.1f %%), characters %.1f %%, detected %.1f %%, unmatched reads %d",
                      t.exact, 100 * t.exactAccuracy, 100 * t.charAccuracy, 100 * t.detectionRecall, evaluation.unmatchedReads))
         print(String(format: "ms per image: p50 %.2f, p95 %.2f", evaluation.percentile(50), evaluation.percentile(95)))
-        for miss in evaluation.worstMisses { print("  miss \(miss.image): \(miss.truth) read as '\(miss.read)'") }
+        for miss in evaluation.worstMisses(misses) { print("  miss \(miss.image): \(miss.truth) read as '\(miss.read)'") }
         for line in unreadable { print("  unreadable \(line)") }
     }
 }

@@ -3,7 +3,8 @@ import Imaging
 import Testing
 import TestSupport
 
-/// `checkpoint eval` on a tiny set the test writes, with a model that always reads "A": the numbers are known.
+/// `checkpoint eval` on a tiny set the test writes, with a model that sees "A" in every column: fitted to the
+/// shortest US format that is "AA" (two characters need a blank between them, which costs little). The numbers are known.
 struct EvalCommandTests {
     @Test func evalCountsExactCharactersDetectionAndMisses() throws {
         let dir = try TemporaryDirectory()
@@ -14,7 +15,7 @@ struct EvalCommandTests {
         try Data("not a jpeg".utf8).write(to: dir.file("broken.jpg"))
         _ = try dir.write("""
             image\tplate\tx\ty\tw\th\tregion
-            a.jpg\tA\t\t\t\t\tus
+            a.jpg\tAA\t\t\t\t\tus
             b.jpg\tAB\t\t\t\t\tus
             street.jpg\tXY123\t10\t10\t80\t20\teu
             broken.jpg\tZZ\t\t\t\t\tus

@@ -66,8 +66,11 @@ public struct Evaluation: Sendable {
     }
 
     /// The 10 worst misses (lowest character accuracy first, then by image name).
-    public var worstMisses: [Miss] {
-        Array(misses.sorted { ($0.charAccuracy, $0.image) < ($1.charAccuracy, $1.image) }.prefix(10))
+    public var worstMisses: [Miss] { worstMisses(10) }
+
+    /// The `count` worst misses (lowest character accuracy first, then by image name).
+    public func worstMisses(_ count: Int) -> [Miss] {
+        Array(misses.sorted { ($0.charAccuracy, $0.image) < ($1.charAccuracy, $1.image) }.prefix(count))
     }
 
     public func percentile(_ p: Double) -> Double {

@@ -17,10 +17,13 @@ public struct CharacterRead: Sendable, Equatable {
 /// Each character keeps the probabilities of its most confident column.
 enum CTCDecoder {
     static func decode(_ scores: [[Float]], charset: [Character], alternatives: Int = 3) -> [CharacterRead] {
+        decode(probabilities: scores.map(softmax), charset: charset, alternatives: alternatives)
+    }
+
+    static func decode(probabilities columns: [[Float]], charset: [Character], alternatives: Int = 3) -> [CharacterRead] {
         var reads: [CharacterRead] = []
         var previous = 0
-        for column in scores {
-            let probabilities = softmax(column)
+        for probabilities in columns {
             var best = 0
             for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }
             defer { previous = best }

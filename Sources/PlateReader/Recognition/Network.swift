@@ -3,17 +3,23 @@
 /// contiguous pixels; all buffers are allocated once and reused, so reading a
 /// plate allocates nothing per pixel. Not thread-safe: one per worker.
 final class Network {
-    let model: RecognizerModel
+    let layers: [ModelLayer]
     private var bufferA: [Float] = []
     private var bufferB: [Float] = []
     private var columns: [Float] = []
+    private var recognizer: RecognizerModel.Input?
 
     /// Per layer, conv weights regrouped as [outputs/4][k][4] so the inner loop reads four outputs' weights together.
     private let packed: [[Float]]
 
-    init(model: RecognizerModel) {
-        self.model = model
-        packed = model.layers.map { layer in
+    convenience init(model: RecognizerModel) {
+        self.init(layers: model.layers)
+        recognizer = model.input
+    }
+
+    init(layers: [ModelLayer]) {
+        self.layers = layers
+        packed = layers.map { layer in
             guard case .conv(let c) = layer else { return [] }
             let k = c.inChannels * c.kh * c.kw
             var packed = [Float](repeating: 0, count: (c.outChannels + 3) / 4 * k * 4)
@@ -24,12 +30,25 @@ final class Network {
         }
     }
 
-    /// `input` is `channels × height × width`, already normalised. Returns scores `[column][class]`.
+    /// The recogniser's pass: `input` is `channels × height × width` of the model's input size, already
+    /// normalised. Returns scores `[column][class]`.
     func forward(_ input: [Float]) -> [[Float]] {
-        var height = model.input.height, width = model.input.width, channels = model.input.channels
-        precondition(input.count == height * width * channels)
-        bufferA = input
-        for (index, layer) in model.layers.enumerated() {
+        guard let size = recognizer else { preconditionFailure("not a recogniser network") }
+        precondition(input.count == size.height * size.width * size.channels)
+        let (channels, _, width) = run(input, channels: size.channels, height: size.height, width: size.width)
+        // bufferA: classes × 1 × columns → [column][class]
+        return (0..<width).map { column in (0..<channels).map { bufferA[$0 * width + column] } }
+    }
+
+    /// Any-size pass (the detector's): returns the output's shape; its values are in `output` until the next call.
+    func run(_ input: [Float], channels: Int, height: Int, width: Int) -> (channels: Int, height: Int, width: Int) {
+        var height = height, width = width, channels = channels
+        precondition(input.count >= height * width * channels)
+        if bufferA.count < input.count { bufferA = [Float](repeating: 0, count: input.count) }
+        bufferA.withUnsafeMutableBufferPointer { dst in
+            input.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: input.count) }
+        }
+        for (index, layer) in layers.enumerated() {
             switch layer {
             case .conv(let conv):
                 let outHeight = conv.samePadding ? height : height - conv.kh + 1
@@ -47,11 +66,13 @@ final class Network {
             }
             swap(&bufferA, &bufferB)
         }
-        // bufferA: classes × 1 × columns → [column][class]
-        return (0..<width).map { column in (0..<channels).map { bufferA[$0 * width + column] } }
+        return (channels, height, width)
     }
 
-    private func convolve(_ conv: RecognizerModel.Convolution, packed: [Float], height: Int, width: Int, outHeight: Int, outWidth: Int) {
+    /// The last `run`'s output, `channels × height × width`.
+    var output: [Float] { bufferA }
+
+    private func convolve(_ conv: ModelConvolution, packed: [Float], height: Int, width: Int, outHeight: Int, outWidth: Int) {
         let k = conv.inChannels * conv.kh * conv.kw
         let pixels = outHeight * outWidth
         if columns.count < k * pixels { columns = [Float](repeating: 0, count: k * pixels) }

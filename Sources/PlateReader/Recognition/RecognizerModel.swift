@@ -14,25 +14,17 @@ public struct RecognizerModel: Sendable {
         public let std: Float
     }
 
-    public enum Layer: Sendable {
-        case conv(Convolution)
-        case maxPool(kh: Int, kw: Int, sh: Int, sw: Int)
-    }
-
-    /// A 2-D convolution with batch-norm folded in; weights OIHW.
-    public struct Convolution: Sendable {
-        public let inChannels, outChannels, kh, kw: Int
-        public let samePadding: Bool
-        public let relu: Bool
-        public let weights: [Float]
-        public let bias: [Float]
-    }
+    public typealias Layer = ModelLayer
+    public typealias Convolution = ModelConvolution
 
     public let name: String
     public let input: Input
     /// Index 0 is the CTC blank.
     public let charset: [Character]
     public let layers: [Layer]
+    /// How often each province character began a training label (empty when the file does not say).
+    /// The decoder divides it out, so a training set rich in one province does not bias reads towards it.
+    public let provincePrior: [Character: Double]
     /// Free-form training facts from the header (seed, command, accuracy), for `--version` style output.
     public let training: [String: String]
 
@@ -47,65 +39,27 @@ public struct RecognizerModel: Sendable {
     }
 
     public init(data: Data, file: String) throws(ModelError) {
-        let bytes = [UInt8](data)
-        let magic = Array("CPDM1\n".utf8)
-        guard bytes.count >= magic.count + 4, Array(bytes.prefix(magic.count)) == magic else {
-            throw ModelError(file: file, message: "is not a checkpointd model (bad magic)")
-        }
-        let lengthOffset = magic.count
-        let headerLength = Int(bytes[lengthOffset]) | Int(bytes[lengthOffset + 1]) << 8
-            | Int(bytes[lengthOffset + 2]) << 16 | Int(bytes[lengthOffset + 3]) << 24
-        let headerStart = lengthOffset + 4
-        guard headerLength > 0, headerStart + headerLength <= bytes.count else {
-            throw ModelError(file: file, message: "is truncated (header)")
-        }
+        let container = try ModelFile(data: data, file: file)
         let header: Header
         do {
-            header = try JSONDecoder().decode(Header.self, from: Data(bytes[headerStart..<(headerStart + headerLength)]))
+            header = try JSONDecoder().decode(Header.self, from: container.header)
         } catch {
             throw ModelError(file: file, message: "has an unreadable header: \(error)")
         }
-        let blobStart = headerStart + headerLength
-        let floatCount = (bytes.count - blobStart) / 4
-        let blob: [Float] = bytes.withUnsafeBytes { raw in
-            (0..<floatCount).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: blobStart + 4 * $0, as: UInt32.self).littleEndian) }
+        guard header.kind == nil || header.kind == "recognizer" else {
+            throw ModelError(file: file, message: "is a \(header.kind!) model, not a character recogniser")
         }
-        func slice(_ offset: Int?, _ count: Int, _ what: String) throws(ModelError) -> [Float] {
-            guard let offset, offset >= 0, offset + count <= blob.count else {
-                throw ModelError(file: file, message: "is truncated or inconsistent (\(what))")
-            }
-            let values = Array(blob[offset..<(offset + count)])
-            guard values.allSatisfy(\.isFinite) else { throw ModelError(file: file, message: "has non-finite weights (\(what))") }
-            return values
-        }
-
-        var layers: [Layer] = []
+        let layers = try container.layers(header.layers, inputChannels: header.input.channels)
         var channels = header.input.channels
         var height = header.input.height, width = header.input.width
-        for (index, layer) in header.layers.enumerated() {
-            switch layer.type {
-            case "conv":
-                guard let inC = layer.in, let outC = layer.out, let kh = layer.kh, let kw = layer.kw,
-                      inC == channels, outC > 0, kh > 0, kw > 0 else {
-                    throw ModelError(file: file, message: "layer \(index): conv shape does not follow the previous layer")
-                }
-                let same = (layer.padding ?? "same") == "same"
-                let weights = try slice(layer.weights, outC * inC * kh * kw, "layer \(index) weights")
-                let bias = try slice(layer.bias, outC, "layer \(index) bias")
-                layers.append(.conv(Convolution(inChannels: inC, outChannels: outC, kh: kh, kw: kw, samePadding: same,
-                                                relu: layer.relu ?? false, weights: weights, bias: bias)))
-                channels = outC
-                if !same { height -= kh - 1; width -= kw - 1 }
-            case "maxpool":
-                guard let kh = layer.kh, let kw = layer.kw, let sh = layer.sh, let sw = layer.sw,
-                      kh > 0, kw > 0, sh > 0, sw > 0 else {
-                    throw ModelError(file: file, message: "layer \(index): maxpool needs kh, kw, sh, sw")
-                }
-                layers.append(.maxPool(kh: kh, kw: kw, sh: sh, sw: sw))
+        for (index, layer) in layers.enumerated() {
+            switch layer {
+            case .conv(let conv):
+                channels = conv.outChannels
+                if !conv.samePadding { height -= conv.kh - 1; width -= conv.kw - 1 }
+            case .maxPool(let kh, let kw, let sh, let sw):
                 height = (height - kh) / sh + 1
                 width = (width - kw) / sw + 1
-            default:
-                throw ModelError(file: file, message: "layer \(index): unknown type '\(layer.type)'")
             }
             guard height > 0, width > 0 else { throw ModelError(file: file, message: "layer \(index) leaves no pixels") }
         }
@@ -120,6 +74,14 @@ public struct RecognizerModel: Sendable {
         self.charset = charset
         self.layers = layers
         training = (header.training ?? [:]).mapValues(\.description)
+        var prior: [Character: Double] = [:]
+        for (text, share) in header.priors?["province"] ?? [:] {
+            guard let character = text.first, text.count == 1, share.isFinite, share > 0, share <= 1 else {
+                throw ModelError(file: file, message: "has an invalid province prior for '\(text)'")
+            }
+            prior[character] = share
+        }
+        provincePrior = prior
         columns = width
     }
 
@@ -127,24 +89,13 @@ public struct RecognizerModel: Sendable {
     public let columns: Int
 
     private struct Header: Decodable {
-        struct LayerSpec: Decodable {
-            let type: String
-            let `in`: Int?
-            let out: Int?
-            let kh: Int?
-            let kw: Int?
-            let sh: Int?
-            let sw: Int?
-            let padding: String?
-            let relu: Bool?
-            let weights: Int?
-            let bias: Int?
-        }
         let name: String
+        let kind: String?
         let input: Input
         let charset: [String]
-        let layers: [LayerSpec]
+        let layers: [ModelFile.LayerSpec]
         let training: [String: JSONScalar]?
+        let priors: [String: [String: Double]]?
     }
 }
 

@@ -1,0 +1,77 @@
+import Plates
+import Testing
+@testable import PlateReader
+
+/// Format-constrained CTC decoding on hand-made columns of probabilities.
+struct FormatDecoderTests {
+    static let charset: [Character] = ["\u{0}"] + Array("皖浙京") + Array("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+
+    /// One column: `best` with probability `p`, the blank with the rest (or `second` with it when given).
+    static func column(_ best: Character?, _ p: Float = 0.95, second: Character? = nil) -> [Float] {
+        var column = [Float](repeating: 0.0001, count: charset.count)
+        let index = best.flatMap { charset.firstIndex(of: $0) } ?? 0
+        column[index] = p
+        column[second.flatMap { charset.firstIndex(of: $0) } ?? 0] += 1 - p
+        return column
+    }
+
+    static func columns(_ text: String) -> [[Float]] {
+        // Every character followed by a blank, as CTC models emit.
+        text.flatMap { [column($0), column(nil)] }
+    }
+
+    @Test func aFaintProvinceCharacterIsKeptBecauseTheFormatNeedsIt() throws {
+        // Greedy decoding drops 京 (the blank wins its column); a Chinese plate must start with a province.
+        let probabilities = [Self.column("京", 0.3)] + Self.columns("A12345")
+        #expect(String(CTCDecoder.decode(probabilities: probabilities, charset: Self.charset).map(\.character)) == "A12345")
+        let decoder = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset)
+        let result = try #require(decoder.decode(probabilities))
+        #expect(String(result.characters.map(\.character)) == "京A12345")
+        #expect(result.format.name == "cn-ordinary")
+        #expect(result.characters[0].confidence < 0.5)
+        #expect(result.cost > 0.5)
+    }
+
+    @Test func identicalNeighboursNeedABlankSoAWideCharacterIsNotSplit() throws {
+        // "8" over three columns without blanks is one 8, not 888: the US format of 2 takes "8A", not "88".
+        let probabilities = [Self.column("8"), Self.column("8"), Self.column("8"), Self.column(nil), Self.column("A")]
+        let decoder = FormatDecoder(formats: PlateFormat.us, charset: Self.charset)
+        let result = try #require(decoder.decode(probabilities))
+        #expect(String(result.characters.map(\.character)) == "8A")
+        #expect(result.columns == 0...4)
+        #expect(result.cost < 0.01)
+        // With a blank between them, two 8s are two characters.
+        let doubled = [Self.column("8"), Self.column(nil), Self.column("8"), Self.column(nil), Self.column("A")]
+        #expect(String(try #require(decoder.decode(doubled)).characters.map(\.character)) == "88A")
+    }
+
+    @Test func onlyTheRegionsCharactersAreRead() throws {
+        // A US camera never reads a province character, however sure the model is.
+        let probabilities = [Self.column("皖")] + Self.columns("ABC123")
+        let decoder = FormatDecoder(formats: PlateFormat.us, charset: Self.charset)
+        let result = try #require(decoder.decode(probabilities))
+        #expect(String(result.characters.map(\.character)) == "ABC123")
+        #expect(result.format.region == .us)
+        // A letter where a Chinese plate needs one: the look-alike digit 0 becomes the best letter the column offers.
+        let cn = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset)
+        let letter = [Self.column("浙")] + [Self.column("0", 0.6, second: "D"), Self.column(nil)] + Self.columns("12345")
+        #expect(String(try #require(cn.decode(letter)).characters.map(\.character)) == "浙D12345")
+    }
+
+    @Test func theProvincePriorOfTheTrainingSetIsDividedOut() throws {
+        // The model leans to 皖 (most training plates were), 浙 a close second: with 皖 ten times as common in
+        // training as the others, the corrected read is 浙.
+        let probabilities = [Self.column("皖", 0.55, second: "浙")] + Self.columns("A12345")
+        let plain = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset)
+        #expect(try #require(plain.decode(probabilities)).characters.first?.character == "皖")
+        let corrected = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset,
+                                      provincePrior: ["皖": 10.0 / 12, "浙": 1.0 / 12, "京": 1.0 / 12])
+        #expect(try #require(corrected.decode(probabilities)).characters.first?.character == "浙")
+    }
+
+    @Test func tooFewColumnsForAnyFormatGiveNothing() {
+        let decoder = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset)
+        #expect(decoder.decode(Self.columns("A1")) == nil)
+        #expect(decoder.decode([]) == nil)
+    }
+}

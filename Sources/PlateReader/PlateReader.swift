@@ -2,13 +2,15 @@ import Foundation
 import Imaging
 import Plates
 
-/// Frames in, plate reads out: find plate-like regions on a downscaled frame,
-/// read each at full resolution with the character recogniser, fit the text
-/// to the camera's region formats, keep the confident ones.
+/// Frames in, plate reads out: find plates on a downscaled frame (the trained
+/// detector when there is one, else stroke bands and plate colours), read each
+/// at full resolution with the character recogniser on the plate's own axes,
+/// fit the text to the camera's region formats, keep the confident ones.
 ///
 /// ```swift
-/// let model = try RecognizerModel(contentsOf: PlateReader.bundledModelURL)   // fails at start, not at the first frame
-/// let reader = PlateReader(model: model, regions: [.cn])
+/// let model = try RecognizerModel(contentsOf: PlateReader.bundledModelURL!)   // fails at start, not at the first frame
+/// let detector = try DetectorModel(contentsOf: PlateReader.bundledDetectorURL!)
+/// let reader = PlateReader(model: model, detector: detector, settings: .init(regions: [.cn]))
 /// let reads = reader.read(frame.image)
 /// ```
 /// One reader per thread (it reuses its buffers); the model can be shared.
@@ -36,35 +38,51 @@ public final class PlateReader {
     private let network: Network
     private let formatter: PlateFormatter
     private let decoder: FormatDecoder
-    private let detector = PlateDetector()
+    private let classical = PlateDetector()
+    private let learned: LearnedPlateDetector?
     private var input: [Float] = []
 
-    public init(model: RecognizerModel, settings: Settings = Settings()) {
+    /// `detector`: the trained plate detector; without one the reader falls back to the classical finder.
+    public init(model: RecognizerModel, detector: DetectorModel? = nil, settings: Settings = Settings()) {
         self.model = model
         self.settings = settings
         network = Network(model: model)
         formatter = PlateFormatter(regions: settings.regions)
         decoder = FormatDecoder(formats: formatter.formats, charset: model.charset, provincePrior: model.provincePrior)
-        detector.minPlateWidth = settings.minPlateWidth
-        detector.maxCandidates = settings.maxCandidates
+        classical.minPlateWidth = settings.minPlateWidth
+        classical.maxCandidates = settings.maxCandidates
+        learned = detector.map(LearnedPlateDetector.init(model:))
+        learned?.minPlateWidth = settings.minPlateWidth
+        learned?.maxCandidates = settings.maxCandidates
     }
 
-    /// The model shipped with checkpointd.
+    /// The recogniser shipped with checkpointd.
     public static var bundledModelURL: URL? {
         Bundle.module.url(forResource: "recognizer", withExtension: "cpdm")
+    }
+
+    /// The plate detector shipped with checkpointd.
+    public static var bundledDetectorURL: URL? {
+        Bundle.module.url(forResource: "detector", withExtension: "cpdm")
     }
 
     /// Every plate found in the frame, most confident first.
     public func read(_ image: YCbCrImage) -> [PlateRead] {
         guard image.width >= 16, image.height >= 8 else { return [] }
-        let candidates = detector.candidates(in: image, colour: settings.regions.contains(.cn))
+        let located: [(plate: Quadrilateral, crop: Quadrilateral)]
+        if let learned {
+            located = learned.candidates(in: image).map { ($0.quad, $0.quad.expanded(x: 0.04, y: 0.1)) }
+        } else {
+            located = classical.candidates(in: image, colour: settings.regions.contains(.cn)).map {
+                Self.plateAndCrop($0, width: image.width, height: image.height)
+            }
+        }
         var reads: [PlateRead] = []
-        for candidate in candidates {
-            let (plate, crop) = Self.plateAndCrop(candidate, width: image.width, height: image.height)
+        for (plate, crop) in located {
             guard var read = recognise(image, crop: crop, plate: plate) else { continue }
             // Read again with the characters where training put them, when the first read found them off-centre.
             if read.confidence >= settings.minConfidence / 3,
-               let (plate, crop) = Self.recentre(crop, plate: plate, span: read.textSpan, width: image.width, height: image.height),
+               let (plate, crop) = Self.recentre(crop, plate: plate, span: read.textSpan),
                let second = recognise(image, crop: crop, plate: plate), second.confidence > read.confidence {
                 read = second
             }
@@ -92,18 +110,16 @@ public final class PlateReader {
 
     /// A crop placed so the characters found in `crop` (across `span` of its width) sit where the
     /// recogniser saw them in training, with a plate border either side; nil when the first crop was already so.
-    static func recentre(_ crop: Quadrilateral, plate: Quadrilateral, span: ClosedRange<Double>, width: Int, height: Int)
+    /// Works along the crop's own axes, so a tilted plate stays upright.
+    static func recentre(_ crop: Quadrilateral, plate: Quadrilateral, span: ClosedRange<Double>)
         -> (plate: Quadrilateral, crop: Quadrilateral)? {
-        let box = crop.boundingBox
-        let left = box.x + span.lowerBound * box.width, right = box.x + span.upperBound * box.width
-        let text = right - left
-        guard text > 4 else { return nil }
-        let cropLeft = max(0, left - 0.12 * text), cropRight = min(Double(width), right + 0.12 * text)
-        guard abs(cropLeft - box.x) > 0.03 * box.width || abs(cropRight - box.x - box.width) > 0.03 * box.width else { return nil }
-        let plateLeft = max(0, left - 0.04 * text), vertical = plate.boundingBox
-        let plateBox = Quadrilateral(x: plateLeft, y: vertical.y, width: min(Double(width) - plateLeft, text * 1.08),
-                                     height: vertical.height)
-        return (plateBox, Quadrilateral(x: cropLeft, y: box.y, width: cropRight - cropLeft, height: box.height))
+        let text = span.upperBound - span.lowerBound
+        guard text * crop.topWidth > 4 else { return nil }
+        let left = span.lowerBound - 0.12 * text, right = span.upperBound + 0.12 * text
+        guard abs(left) > 0.03 || abs(right - 1) > 0.03 else { return nil }
+        // The plate keeps its top and bottom; its sides move to the characters' ends plus a border.
+        let plateSpan = (span.lowerBound - 0.04 * text)...(span.upperBound + 0.04 * text)
+        return (crop.slice(plateSpan).withVerticalExtent(of: plate), crop.slice(left...right))
     }
 
     /// Reads an image that is already a plate crop (pushed by an LPR camera, or a crop data set).

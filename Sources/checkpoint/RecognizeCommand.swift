@@ -13,6 +13,9 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "A recogniser model file (default: the one built in).")
     var model: String?
 
+    @Option(help: "A plate detector model file (default: the one built in); 'none' for the classical finder.")
+    var detector: String?
+
     func regions() throws -> [PlateRegion] {
         let names = region.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let regions = try names.map { name -> PlateRegion in
@@ -30,7 +33,11 @@ struct ReaderOptions: ParsableArguments {
             throw CLIError(message: "the built-in plate model is missing from this build", code: 1)
         }
         let loaded = try RecognizerModel(contentsOf: url)
-        return PlateReader(model: loaded, settings: .init(regions: try regions()))
+        var detectorModel: DetectorModel?
+        if detector != "none", let detectorURL = detector.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledDetectorURL {
+            detectorModel = try DetectorModel(contentsOf: detectorURL)
+        }
+        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions()))
     }
 }
 

@@ -50,4 +50,33 @@ enum TinyModel {
             Conv(inChannels: 1, outChannels: 2, kh: 2, kw: 1, padding: "valid", weights: [0, 0, 0, 0], bias: [0, 5]),
         ])
     }
+
+    /// A detector file: three 2×2 poolings (stride 8) then one 1×1 conv to the nine outputs. A cell is plate when
+    /// it is bright; every plate cell says the plate's corners are ±`halfWidth` × ±`halfHeight` input pixels
+    /// around it, so the cells' vote puts the quad around the bright region's centre.
+    static func detector(halfWidth: Float, halfHeight: Float, kind: String = "detector", stride: Int = 8,
+                         outputs: [String] = ["score", "x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3"]) -> Data {
+        let scale: Float = 32
+        let corners: [Float] = [-halfWidth, -halfHeight, halfWidth, -halfHeight, halfWidth, halfHeight, -halfWidth, halfHeight]
+        let weights: [Float] = [10] + Array(repeating: 0, count: 8)
+        let bias: [Float] = [0] + corners.map { $0 / scale }
+        var layers: [[String: Any]] = Array(repeating: ["type": "maxpool", "kh": 2, "kw": 2, "sh": 2, "sw": 2], count: 3)
+        layers.append(["type": "conv", "in": 1, "out": 9, "kh": 1, "kw": 1, "padding": "same", "relu": false,
+                       "weights": 0, "bias": weights.count])
+        let header: [String: Any] = [
+            "name": "tiny-detector", "version": 1, "kind": kind,
+            "input": ["width": 0, "height": 0, "channels": 1, "mean": 0.5, "std": 0.5],
+            "stride": stride, "geometry_scale": scale, "outputs": outputs, "layers": layers, "training": ["seed": 1],
+        ]
+        let json = try! JSONSerialization.data(withJSONObject: header)
+        var data = Data("CPDM1\n".utf8)
+        var length = UInt32(json.count).littleEndian
+        data.append(Data(bytes: &length, count: 4))
+        data.append(json)
+        for value in weights + bias {
+            var bits = value.bitPattern.littleEndian
+            data.append(Data(bytes: &bits, count: 4))
+        }
+        return data
+    }
 }

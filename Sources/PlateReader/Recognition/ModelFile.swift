@@ -61,6 +61,13 @@ struct ModelFile {
         }
     }
 
+    /// The header's `kind` (`detector`; absent or `recognizer` for the recogniser), so a file given in the
+    /// wrong place is named as such.
+    var kind: String? {
+        struct Kind: Decodable { let kind: String? }
+        return (try? JSONDecoder().decode(Kind.self, from: header))?.kind
+    }
+
     /// The layers, each following the previous one's channels, with their weights sliced out of the blob.
     func layers(_ specs: [LayerSpec], inputChannels: Int) throws(ModelError) -> [ModelLayer] {
         func slice(_ offset: Int?, _ count: Int, _ what: String) throws(ModelError) -> [Float] {

@@ -40,14 +40,15 @@ public struct RecognizerModel: Sendable {
 
     public init(data: Data, file: String) throws(ModelError) {
         let container = try ModelFile(data: data, file: file)
+        let kind = container.kind
+        guard kind == nil || kind == "recognizer" else {
+            throw ModelError(file: file, message: "is a \(kind!) model, not a character recogniser")
+        }
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: container.header)
         } catch {
             throw ModelError(file: file, message: "has an unreadable header: \(error)")
-        }
-        guard header.kind == nil || header.kind == "recognizer" else {
-            throw ModelError(file: file, message: "is a \(header.kind!) model, not a character recogniser")
         }
         let layers = try container.layers(header.layers, inputChannels: header.input.channels)
         var channels = header.input.channels
@@ -90,7 +91,6 @@ public struct RecognizerModel: Sendable {
 
     private struct Header: Decodable {
         let name: String
-        let kind: String?
         let input: Input
         let charset: [String]
         let layers: [ModelFile.LayerSpec]

@@ -1,0 +1,82 @@
+import Foundation
+import Imaging
+import Testing
+@testable import PlateReader
+
+/// The learned detector's plumbing (shrink, pad, cells, votes, back to frame pixels) with a hand-made model.
+struct LearnedDetectorTests {
+    /// A dark frame with bright rectangles.
+    static func frame(width: Int, height: Int, bright rects: [(x: Int, y: Int, w: Int, h: Int)]) -> YCbCrImage {
+        var pixels = [UInt8](repeating: 10, count: width * height)
+        for rect in rects {
+            for y in rect.y..<(rect.y + rect.h) {
+                for x in rect.x..<(rect.x + rect.w) { pixels[y * width + x] = 250 }
+            }
+        }
+        return YCbCrImage(grey: Plane(width: width, height: height, pixels: pixels))
+    }
+
+    @Test func brightRegionsBecomeQuadsAroundThemInFramePixels() throws {
+        // A 1024-wide frame is shrunk by 2: the model's ±32 × ±8 input pixels are ±64 × ±16 frame pixels.
+        let model = try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "tiny")
+        #expect(model.stride == 8)
+        let detector = LearnedPlateDetector(model: model)
+        let image = Self.frame(width: 1024, height: 600, bright: [(256, 192, 160, 48), (704, 400, 128, 48)])
+        let found = detector.candidates(in: image)
+        #expect(found.count == 2)
+        for (candidate, rect) in zip(found.sorted { $0.quad.points[0].x < $1.quad.points[0].x },
+                                     [(256.0, 192.0, 160.0, 48.0), (704.0, 400.0, 128.0, 48.0)]) {
+            let box = candidate.quad.boundingBox
+            // Centred on the rectangle (within a cell of the shrunk frame), 128 × 32 frame pixels.
+            #expect(abs(box.x + box.width / 2 - (rect.0 + rect.2 / 2)) <= 16)
+            #expect(abs(box.y + box.height / 2 - (rect.1 + rect.3 / 2)) <= 16)
+            #expect(abs(box.width - 128) < 1 && abs(box.height - 32) < 1)
+            #expect(candidate.score > 0.99)
+        }
+    }
+
+    @Test func nothingBrightNothingFoundAndOddSizesAreSafe() throws {
+        let detector = LearnedPlateDetector(model: try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "t"))
+        #expect(detector.candidates(in: Self.frame(width: 640, height: 360, bright: [])).isEmpty)
+        // Sizes that are not multiples of the stride, and frames too small for two cells.
+        _ = detector.candidates(in: Self.frame(width: 333, height: 117, bright: [(100, 40, 120, 30)]))
+        #expect(detector.candidates(in: Self.frame(width: 12, height: 9, bright: [])).isEmpty)
+    }
+
+    @Test func aWrongOrInconsistentDetectorFileIsRefusedAtLoad() {
+        #expect { try DetectorModel(data: TinyModel.darkBright, file: "x") } throws: {
+            ($0 as? ModelError)?.message.contains("not a plate detector") == true
+        }
+        #expect { try DetectorModel(data: TinyModel.detector(halfWidth: 1, halfHeight: 1, stride: 4), file: "x") } throws: {
+            ($0 as? ModelError)?.message.contains("stride 8") == true
+        }
+        #expect { try DetectorModel(data: TinyModel.detector(halfWidth: 1, halfHeight: 1, outputs: ["score"]), file: "x") } throws: {
+            ($0 as? ModelError)?.message.contains("output") == true
+        }
+        #expect { try RecognizerModel(data: TinyModel.detector(halfWidth: 1, halfHeight: 1), file: "x") } throws: {
+            ($0 as? ModelError)?.message.contains("not a character recogniser") == true
+        }
+        #expect { try DetectorModel(contentsOf: URL(fileURLWithPath: "/nonexistent/detector.cpdm")) } throws: {
+            ($0 as? ModelError)?.message.contains("cannot be read") == true
+        }
+    }
+}
+
+/// Geometry of crops along a plate's own axes.
+struct QuadrilateralTests {
+    @Test func expandSliceAndVerticalExtentFollowThePlatesAxes() {
+        let box = Quadrilateral(x: 100, y: 50, width: 200, height: 40)
+        let grown = box.expanded(x: 0.1, y: 0.25)
+        #expect(grown.boundingBox == (x: 80, y: 40, width: 240, height: 60))
+        let part = box.slice(0.25...0.75)
+        #expect(part.boundingBox == (x: 150, y: 50, width: 100, height: 40))
+        #expect(box.slice(-0.1...1.1).boundingBox.width == 240)
+        #expect(part.withVerticalExtent(of: Quadrilateral(x: 0, y: 60, width: 10, height: 20)).boundingBox
+            == (x: 150, y: 60, width: 100, height: 20))
+        // A plate tilted by 45°: widening moves the corners along the tilt.
+        let tilted = Quadrilateral([(0, 0), (10, 10), (5, 15), (-5, 5)])
+        let wide = tilted.expanded(x: 0.5, y: 0)
+        #expect(wide.points[0] == (x: -5, y: -5) && wide.points[1] == (x: 15, y: 15))
+        #expect(abs(tilted.topWidth - 10 * 2.0.squareRoot()) < 1e-9)
+    }
+}

@@ -37,7 +37,10 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Frames in, plate reads out: detection, the character recogniser (Swift inference), formats.
-        .target(name: "PlateReader", dependencies: ["Imaging", "Plates"], resources: [.copy("Resources/recognizer.cpdm")]),
+        .target(name: "PlateReader", dependencies: ["Imaging", "Plates", "CPlateKernels"],
+                resources: [.copy("Resources/recognizer.cpdm")]),
+        // The plate networks' matrix product in C: an AVX2+FMA kernel picked at run time, a portable one otherwise.
+        .target(name: "CPlateKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Who may do what: roles, principals, API tokens. Pure logic.
         .target(name: "Access", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
@@ -102,7 +105,7 @@ let package = Package(
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         .testTarget(name: "PlatesTests", dependencies: ["Plates"]),
-        .testTarget(name: "PlateReaderTests", dependencies: ["PlateReader", "Plates", "Imaging", "TestSupport"]),
+        .testTarget(name: "PlateReaderTests", dependencies: ["PlateReader", "CPlateKernels", "Plates", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Config", "Imaging", "TestSupport",
             .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import CPlateKernels
 import Foundation
 import Imaging
 import Testing
@@ -63,6 +64,30 @@ struct NetworkTests {
 /// The blocked SIMD convolution against a plain triple loop, on shapes that exercise
 /// both the 16-pixel blocks and the leftovers, and an output count that is not a multiple of 4.
 struct ConvolutionKernelTests {
+    @Test(arguments: [(outputs: 9, k: 27, pixels: 61), (outputs: 4, k: 1, pixels: 24), (outputs: 1, k: 5, pixels: 7)])
+    func bothMatrixKernelsMatchTheObviousProduct(outputs: Int, k: Int, pixels: Int) {
+        var generator = SeededGenerator(seed: UInt64(outputs * 1000 + pixels))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        let weights = random(outputs * k), bias = random(outputs), columns = random(k * pixels)
+        var packed = [Float](repeating: 0, count: (outputs + 3) / 4 * k * 4)
+        for o in 0..<outputs { for r in 0..<k { packed[((o / 4) * k + r) * 4 + o % 4] = weights[o * k + r] } }
+        for relu in [false, true] {
+            var fast = [Float](repeating: .nan, count: outputs * pixels), portable = fast
+            cpd_conv_gemm(columns, packed, bias, relu ? 1 : 0, Int32(outputs), Int32(k), Int32(pixels), &fast)
+            cpd_conv_gemm_portable(columns, packed, bias, relu ? 1 : 0, Int32(outputs), Int32(k), Int32(pixels), &portable)
+            for o in 0..<outputs {
+                for p in 0..<pixels {
+                    var sum = bias[o]
+                    for r in 0..<k { sum += weights[o * k + r] * columns[r * pixels + p] }
+                    if relu { sum = max(0, sum) }
+                    #expect(abs(fast[o * pixels + p] - sum) < 1e-4 && abs(portable[o * pixels + p] - sum) < 1e-4,
+                            "output \(o) pixel \(p) (\(String(cString: cpd_conv_kernel_name())))")
+                }
+            }
+        }
+    }
+
+
     @Test func blockedConvolutionMatchesTheObviousOne() throws {
         var generator = SeededGenerator(seed: 7)
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }

@@ -1,7 +1,9 @@
-/// Runs a `RecognizerModel` on one crop. Convolutions are im2col + a
-/// matrix product written so the compiler vectorises the inner loop over
-/// contiguous pixels; all buffers are allocated once and reused, so reading a
-/// plate allocates nothing per pixel. Not thread-safe: one per worker.
+import CPlateKernels
+
+/// Runs a plate model's layers. Convolutions are im2col + a matrix product
+/// (`cpd_conv_gemm`: AVX2+FMA where the CPU has it, portable C otherwise);
+/// all buffers are allocated once and reused, so reading a plate allocates
+/// nothing per pixel. Not thread-safe: one per worker.
 final class Network {
     let layers: [ModelLayer]
     private var bufferA: [Float] = []
@@ -109,60 +111,12 @@ final class Network {
         }
         columns.withUnsafeBufferPointer { col in
             packed.withUnsafeBufferPointer { w in
-                bufferB.withUnsafeMutableBufferPointer { out in
-                    Self.multiply(columns: col.baseAddress!, packed: w.baseAddress!, bias: conv.bias, relu: conv.relu,
-                                  outputs: conv.outChannels, k: k, pixels: pixels, into: out.baseAddress!)
-                }
-            }
-        }
-    }
-
-    /// out[o][p] = bias[o] + Σ_r W[o][r] · col[r][p]: a 4-output × 16-pixel block is accumulated
-    /// in registers over the whole of k, so each column value is loaded once per four outputs.
-    private static func multiply(columns col: UnsafePointer<Float>, packed w: UnsafePointer<Float>, bias: [Float],
-                                 relu: Bool, outputs: Int, k: Int, pixels: Int, into out: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD8<Float>
-        let raw = UnsafeRawPointer(col)
-        for group in 0..<((outputs + 3) / 4) {
-            let o0 = group * 4
-            let weights = w + group * k * 4
-            let b = (0..<4).map { o0 + $0 < outputs ? bias[o0 + $0] : 0 }
-            var p = 0
-            while p + 16 <= pixels {
-                var a0 = V(repeating: b[0]), a1 = a0, c0 = V(repeating: b[1]), c1 = c0
-                var d0 = V(repeating: b[2]), d1 = d0, e0 = V(repeating: b[3]), e1 = e0
-                for r in 0..<k {
-                    let base = (r * pixels + p) * MemoryLayout<Float>.stride
-                    let s0 = raw.loadUnaligned(fromByteOffset: base, as: V.self)
-                    let s1 = raw.loadUnaligned(fromByteOffset: base + 32, as: V.self)
-                    let wr = weights + r * 4
-                    let w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3]
-                    a0 += s0 * w0; a1 += s1 * w0
-                    c0 += s0 * w1; c1 += s1 * w1
-                    d0 += s0 * w2; d1 += s1 * w2
-                    e0 += s0 * w3; e1 += s1 * w3
-                }
-                let blocks = [(a0, a1), (c0, c1), (d0, d1), (e0, e1)]
-                for i in 0..<4 where o0 + i < outputs {
-                    var (x0, x1) = blocks[i]
-                    if relu {
-                        x0 = x0.replacing(with: 0, where: x0 .< 0)
-                        x1 = x1.replacing(with: 0, where: x1 .< 0)
+                conv.bias.withUnsafeBufferPointer { bias in
+                    bufferB.withUnsafeMutableBufferPointer { out in
+                        cpd_conv_gemm(col.baseAddress!, w.baseAddress!, bias.baseAddress!, conv.relu ? 1 : 0,
+                                      Int32(conv.outChannels), Int32(k), Int32(pixels), out.baseAddress!)
                     }
-                    let dst = UnsafeMutableRawPointer(out + (o0 + i) * pixels + p)
-                    dst.storeBytes(of: x0, as: V.self)
-                    (dst + 32).storeBytes(of: x1, as: V.self)
                 }
-                p += 16
-            }
-            // Leftover pixels, one at a time.
-            while p < pixels {
-                for i in 0..<4 where o0 + i < outputs {
-                    var sum = b[i]
-                    for r in 0..<k { sum += weights[r * 4 + i] * col[r * pixels + p] }
-                    out[(o0 + i) * pixels + p] = relu ? max(0, sum) : sum
-                }
-                p += 1
             }
         }
     }

@@ -7,6 +7,12 @@ public struct CharacterRead: Sendable, Equatable {
     /// Other candidates for this position, best first (with their probabilities).
     public var alternatives: [(Character, Float)]
 
+    public init(character: Character, confidence: Float, alternatives: [(Character, Float)] = []) {
+        self.character = character
+        self.confidence = confidence
+        self.alternatives = alternatives
+    }
+
     public static func == (lhs: CharacterRead, rhs: CharacterRead) -> Bool {
         lhs.character == rhs.character && lhs.confidence == rhs.confidence
             && lhs.alternatives.map(\.0) == rhs.alternatives.map(\.0)

@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Plates"),
         // Holders, entry cards, signed tokens and scan decisions. Pure logic.
         .target(name: "Registry", dependencies: [
-            "Access",
+            "Access", "Plates",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // checkpointd.yaml and cameras/*.yaml, validated once at the edge.
@@ -103,7 +103,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Plates"]),
         .testTarget(name: "PlatesTests", dependencies: ["Plates"]),
         .testTarget(name: "PlateReaderTests", dependencies: ["PlateReader", "CPlateKernels", "Plates", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),

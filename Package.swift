@@ -46,6 +46,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
+        // Decisions: a lane's vehicles, card scans and gate signals → explained entry records. Pure logic.
+        .target(name: "Checkpoint", dependencies: ["Registry", "Plates"]),
         // Plate text, region formats and look-alike characters. Pure logic.
         .target(name: "Plates"),
         // Holders, entry cards, signed tokens and scan decisions. Pure logic.
@@ -103,6 +105,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Registry"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Plates"]),
         .testTarget(name: "PlatesTests", dependencies: ["Plates"]),
         .testTarget(name: "PlateReaderTests", dependencies: ["PlateReader", "CPlateKernels", "Plates", "Imaging", "TestSupport"]),

@@ -158,6 +158,24 @@ enum Migrations {
                 CREATE INDEX alert_open_camera ON alert(camera_id, kind) WHERE cleared_at IS NULL;
                 """)
         }
+        migrator.registerMigration("v4_watchlist") { db in
+            // Entries are never deleted, only marked: an alert keeps pointing at the entry that raised it.
+            try db.execute(sql: """
+                CREATE TABLE watchlist_entry (
+                    id           TEXT PRIMARY KEY,
+                    kind         TEXT NOT NULL CHECK (kind IN ('plate','card')),
+                    value        TEXT NOT NULL,
+                    reason       TEXT NOT NULL,
+                    severity     TEXT NOT NULL CHECK (severity IN ('info','warning','critical')),
+                    valid_until  DATETIME,
+                    created_by   TEXT NOT NULL,
+                    created_at   DATETIME NOT NULL,
+                    deleted_at   DATETIME,
+                    deleted_by   TEXT
+                );
+                CREATE UNIQUE INDEX watchlist_live_value ON watchlist_entry(kind, value) WHERE deleted_at IS NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -30,6 +30,7 @@ public enum APIServer {
         CardRoutes(dependencies: dependencies).register(on: api)
         ScanRoutes(dependencies: dependencies).register(on: api)
         CameraRoutes(dependencies: dependencies).register(on: api)
+        WatchlistRoutes(dependencies: dependencies).register(on: api)
         return router
     }
 

@@ -75,6 +75,7 @@ let package = Package(
         // HTTP API, auth, errors, metrics.
         .target(name: "Server", dependencies: [
             "Access", "Store", "Registry", "Cards", "Capture", "Imaging", "Plates",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -31,6 +31,7 @@ public enum APIServer {
         ScanRoutes(dependencies: dependencies).register(on: api)
         CameraRoutes(dependencies: dependencies).register(on: api)
         WatchlistRoutes(dependencies: dependencies).register(on: api)
+        EventRoutes(dependencies: dependencies).register(on: api)
         return router
     }
 

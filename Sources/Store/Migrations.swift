@@ -176,6 +176,27 @@ enum Migrations {
                 CREATE UNIQUE INDEX watchlist_live_value ON watchlist_entry(kind, value) WHERE deleted_at IS NULL;
                 """)
         }
+        migrator.registerMigration("v5_gate_events") { db in
+            // Every event a gate device reported, once: (device, event id) is the idempotency key, so a device
+            // that resends after a lost reply gets the first answer back instead of a second passage.
+            try db.execute(sql: """
+                CREATE TABLE gate_event (
+                    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+                    device_id        TEXT NOT NULL,
+                    event_id         TEXT NOT NULL,
+                    kind             TEXT NOT NULL,
+                    checkpoint       TEXT NOT NULL,
+                    lane             TEXT NOT NULL,
+                    at               DATETIME NOT NULL,
+                    received_at      DATETIME NOT NULL,
+                    detail           TEXT NOT NULL,
+                    snapshot_path    TEXT,
+                    snapshot_sha256  TEXT,
+                    UNIQUE (device_id, event_id)
+                );
+                CREATE INDEX gate_event_lane_time ON gate_event(checkpoint, lane, at);
+                """)
+        }
         return migrator
     }
 }

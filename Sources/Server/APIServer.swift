@@ -32,6 +32,7 @@ public enum APIServer {
         CameraRoutes(dependencies: dependencies).register(on: api)
         WatchlistRoutes(dependencies: dependencies).register(on: api)
         EventRoutes(dependencies: dependencies).register(on: api)
+        VehicleRoutes(dependencies: dependencies).register(on: api)
         return router
     }
 

@@ -197,6 +197,22 @@ enum Migrations {
                 CREATE INDEX gate_event_lane_time ON gate_event(checkpoint, lane, at);
                 """)
         }
+        migrator.registerMigration("v6_vehicles") { db in
+            // Non-residents' vehicles the gate lets in by plate (service vans, taxis), each within its window.
+            try db.execute(sql: """
+                CREATE TABLE vehicle (
+                    id           TEXT PRIMARY KEY,
+                    plate        TEXT NOT NULL,
+                    description  TEXT NOT NULL,
+                    valid_from   DATETIME,
+                    valid_until  DATETIME,
+                    created_by   TEXT NOT NULL,
+                    created_at   DATETIME NOT NULL,
+                    deleted_at   DATETIME
+                );
+                CREATE INDEX vehicle_plate ON vehicle(plate) WHERE deleted_at IS NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -62,7 +62,7 @@ let package = Package(
         ]),
         // The one SQLite database: schema, migrations, audit log, tokens.
         .target(name: "Store", dependencies: [
-            "Access", "Registry",
+            "Access", "Registry", "Checkpoint",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -115,7 +115,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport",
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Checkpoint", "Registry", "Access", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "Access", "Cards", "Registry", "Capture", "Config", "Imaging", "TestSupport",
             .product(name: "Logging", package: "swift-log"),

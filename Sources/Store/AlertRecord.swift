@@ -18,6 +18,8 @@ public struct AlertRecord: Sendable, Equatable {
     public var evidence: [String: String]
     /// When the condition ended (camera back, picture moving again), if it has.
     public var clearedAt: Date?
+    /// The passage that raised it (watchlist hits, flags), if any.
+    public var passageID: Int64?
 
     init(row: Row) {
         id = row["id"]
@@ -31,6 +33,7 @@ public struct AlertRecord: Sendable, Equatable {
         let evidenceText: String? = row["evidence"]
         evidence = evidenceText.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
         clearedAt = row["cleared_at"]
+        passageID = row.hasColumn("passage_id") ? row["passage_id"] : nil
     }
 }
 

@@ -213,6 +213,36 @@ enum Migrations {
                 CREATE INDEX vehicle_plate ON vehicle(plate) WHERE deleted_at IS NULL;
                 """)
         }
+        migrator.registerMigration("v7_passages") { db in
+            // One row per vehicle (or card-only) passage with its verdict and every reason; `source_key` names
+            // what produced it (a camera's track, a device's event) so a retry never records it twice.
+            try db.execute(sql: """
+                CREATE TABLE passage (
+                    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+                    checkpoint          TEXT NOT NULL,
+                    lane                TEXT NOT NULL,
+                    direction           TEXT,
+                    at                  DATETIME NOT NULL,
+                    recorded_at         DATETIME NOT NULL,
+                    plate               TEXT,
+                    plate_confidence    REAL,
+                    plate_source        TEXT,
+                    plate_alternatives  TEXT,
+                    snapshot_path       TEXT,
+                    snapshot_sha256     TEXT,
+                    card_id             TEXT,
+                    holder_id           TEXT,
+                    registered_as       TEXT,
+                    verdict             TEXT NOT NULL CHECK (verdict IN ('allowed','flagged','denied','alert')),
+                    reasons             TEXT NOT NULL,
+                    source_key          TEXT NOT NULL UNIQUE
+                );
+                CREATE INDEX passage_time ON passage(at);
+                CREATE INDEX passage_lane ON passage(checkpoint, lane, at);
+                CREATE INDEX passage_plate ON passage(plate);
+                ALTER TABLE alert ADD COLUMN passage_id INTEGER REFERENCES passage(id);
+                """)
+        }
         return migrator
     }
 }

@@ -84,6 +84,7 @@ let package = Package(
         // The daemon's assembly: services, systemd protocol, signals, reload.
         .target(name: "Daemon", dependencies: [
             "Access", "Config", "Store", "Server", "Cards", "Registry", "Capture", "Imaging", "CFFmpeg", "CJPEG", "CQREncode",
+            "Checkpoint", "PlateReader", "Plates",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -37,6 +37,12 @@ public protocol CameraEventSink: Sendable {
 /// Receives the sampled frames of one camera (the plate reader, later).
 public protocol FrameAnalyser: Sendable {
     func analyse(_ frame: Frame) async
+    /// The camera stopped (removed, changed, daemon shutting down): finish what is open.
+    func finish() async
+}
+
+extension FrameAnalyser {
+    public func finish() async {}
 }
 
 /// Analysis that does nothing: capture-only deployments and benchmarks.

@@ -193,6 +193,7 @@ final class CameraWorker: Sendable {
             await analyser.analyse(frame)
             health.analysed()
         }
+        await analyser.finish()
     }
 
     // MARK: - Watchdog

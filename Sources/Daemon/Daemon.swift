@@ -1,6 +1,7 @@
 import Access
 import Capture
 import Cards
+import Checkpoint
 import Config
 import Foundation
 import Hummingbird
@@ -74,10 +75,24 @@ public struct Daemon {
             return .cannotCreate
         }
 
+        // The plate models load before any camera starts: a bad file is a clear error now, not at the first frame.
+        let models: PlateModels
+        do {
+            models = try PlateModels.bundled()
+        } catch {
+            logger.critical("cannot load the plate reader: \(error)")
+            return .cannotCreate
+        }
+        let analysisLogger = makeLogger("checkpointd.analysis", Logger.Level(config.logLevel))
+        let desk = PassageDesk(store: store, policy: CheckpointPolicy(timeZone: config.community.timeZone), logger: analysisLogger)
+        let snapshotQuality = config.capture.snapshotQuality
         LibAVLogging.quiet()
         let cameras = CameraSupervisor(
             settings: CaptureSettings(queueFrames: config.capture.queueFrames, environment: environment),
-            analyser: { _ in NoAnalysis() },
+            analyser: { camera in
+                PlateAnalyser(camera: camera, models: models, desk: desk, snapshots: store.snapshots, jpegQuality: snapshotQuality,
+                              logger: analysisLogger)
+            },
             events: CameraAlertRecorder(store: store, logger: logger),
             logger: makeLogger("checkpointd.capture", Logger.Level(config.logLevel)))
         await Self.followCameras(config, cameras: cameras, store: store, logger: logger)

@@ -116,4 +116,9 @@ public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     public let file: String
     public let message: String
     public var description: String { "plate model \(file) \(message)" }
+
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
 }

@@ -51,7 +51,11 @@ struct EventRoutes {
             }
             event.detail["verdict"] = outcome.entry.verdict.rawValue
             event.detail["reason"] = outcome.entry.reason.code.rawValue
-            if let card = outcome.card { event.detail["card_id"] = card.id }
+            event.detail["reason_message"] = outcome.entry.reason.message
+            if let card = outcome.card {
+                event.detail["card_id"] = card.id
+                event.detail["holder_id"] = card.holderID
+            }
             event.detail["direction"] = direction.rawValue
             scan = RegistryJSON.ScanResult(outcome)
         }

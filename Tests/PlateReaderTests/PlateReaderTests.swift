@@ -10,6 +10,7 @@ import TestSupport
 struct PlateReaderTests {
     static func bundledReader(_ regions: [PlateRegion] = [.cn]) throws -> PlateReader {
         PlateReader(model: try RecognizerModel(contentsOf: try #require(PlateReader.bundledModelURL)),
+                    detector: try PlateReader.bundledDetectorURL.map { try DetectorModel(contentsOf: $0) },
                     settings: .init(regions: regions))
     }
 
@@ -56,15 +57,18 @@ enum PlateDrawing {
         (try? runTool("/usr/bin/fc-match", ["-f", "%{file}", "Noto Sans CJK SC:bold"]).output) ?? ""
     }
 
-    /// A plate `width` pixels wide, turned by `angle` degrees, on a grey 960×540 scene.
+    /// A plate `width` pixels wide, turned by `angle` degrees, on a grey 960×540 scene. Drawn in the
+    /// proportions of a real plate (GA 36: 440×140 mm, characters 90 mm tall and narrow): the text is set
+    /// large on a wider canvas and squeezed to the plate's width, then the frame is drawn.
     static func scene(plate: String, colour: String, angle: Int, width: Int, to url: URL) throws {
         let chars = Array(plate)
         let shown = String(chars.prefix(2)) + "·" + String(chars.dropFirst(2))
         let (background, ink) = colour == "green" ? ("0x6fd38a", "black") : ("0x0b3ea8", "white")
-        let plateWidth = chars.count == 8 ? 360 : 340
+        let canvas = chars.count == 8 ? 640 : 580
         let filter = """
-            color=c=\(background):s=\(plateWidth)x108,drawbox=x=3:y=3:w=\(plateWidth - 6):h=102:color=\(ink):t=3,\
-            drawtext=fontfile='\(font)':text='\(shown)':fontcolor=\(ink):fontsize=50:x=(w-text_w)/2:y=(h-text_h)/2,\
+            color=c=\(background):s=\(canvas)x140,\
+            drawtext=fontfile='\(font)':text='\(shown)':fontcolor=\(ink):fontsize=96:x=(w-text_w)/2:y=(h-text_h)/2,\
+            scale=440:140,drawbox=x=4:y=4:w=432:h=132:color=\(ink):t=3,\
             scale=\(width):-2,rotate=\(Double(angle) * .pi / 180):c=none:ow=rotw(\(Double(angle) * .pi / 180)):oh=roth(\(Double(angle) * .pi / 180))[p];\
             color=c=0x505860:s=960x540[bg];[bg][p]overlay=x=330:y=260,format=yuv420p
             """

@@ -74,7 +74,7 @@ let package = Package(
         ]),
         // HTTP API, auth, errors, metrics.
         .target(name: "Server", dependencies: [
-            "Access", "Store", "Registry", "Cards", "Capture", "Imaging", "Plates",
+            "Access", "Store", "Registry", "Cards", "Capture", "Imaging", "Plates", "Checkpoint",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Checkpoint", "Registry", "Access", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "Access", "Cards", "Registry", "Capture", "Config", "Imaging", "TestSupport",
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "Access", "Cards", "Registry", "Checkpoint", "Capture", "Config", "Imaging", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus")]),

@@ -138,6 +138,14 @@ extension Store {
         }
     }
 
+    /// One passage; the look-up is audited.
+    public func passage(id: Int64, by actor: Principal, requestID: String? = nil) async throws(StoreError) -> StoredPassage? {
+        try await write { db in
+            try AuditLog.append(AuditEntry(actor: actor, action: "passage.read", target: String(id), requestID: requestID), in: db)
+            return try Row.fetchOne(db, sql: "SELECT * FROM passage WHERE id = ?", arguments: [id]).map(StoredPassage.init)
+        }
+    }
+
     /// Passages, newest first; the look-up and its terms are audited (plates are personal data).
     public func passages(_ query: PassageQuery, by actor: Principal, requestID: String? = nil) async throws(StoreError) -> [StoredPassage] {
         try await write { db in

@@ -19,6 +19,12 @@ if [[ ! -s .run/demo/checkpoint.mp4 ]]; then
   scripts/make-demo-clip.sh .run/demo/checkpoint.mp4
 fi
 
+# A demo watchlist with one plate of the demo clip, so a passage raises an alert. Imported once.
+if [[ ! -e .run/demo/watchlist-imported ]]; then
+  mkdir -p .run/demo
+  "$bin/checkpoint" watchlist import config/demo-watchlist.csv --config "$config" && touch .run/demo/watchlist-imported
+fi
+
 "$bin/checkpointd" --config "$config" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
@@ -42,6 +48,8 @@ if [[ -s $state/bootstrap-admin.password ]]; then
   echo "staff pages: $url/  (user: admin, password: $(cat $state/bootstrap-admin.password))"
 fi
 echo "demo camera: curl -H \"Authorization: Bearer \$(cat $state/bootstrap-admin.token)\" $url/api/v1/cameras/demo/snapshot.jpg -o demo.jpg"
+echo "passages (the demo camera's vehicles, one with a watchlist alert):"
+echo "  curl -H \"Authorization: Bearer \$(cat $state/bootstrap-admin.token)\" $url/api/v1/passages"
 echo "Ctrl-C stops the daemon."
 echo
 wait $pid

@@ -12,7 +12,8 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let store = try Store(stateDirectory: dir.url)
         let first = try await store.appliedMigrations()
-        #expect(first == ["v1_tokens_and_audit", "v2_registry", "v3_alerts"])
+        #expect(first == ["v1_tokens_and_audit", "v2_registry", "v3_alerts", "v4_watchlist", "v5_gate_events", "v6_vehicles",
+                          "v7_passages"])
         let minted = APIToken.mint()
         _ = try await store.createToken(name: "gate", role: .device, digest: minted.digest, source: .cli, by: admin)
         try store.close()

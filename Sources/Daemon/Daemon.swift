@@ -106,7 +106,8 @@ public struct Daemon {
         let dependencies = ServerDependencies(
             store: store, cards: cards, metrics: registry, health: health, reloader: live,
             maxBodyBytes: config.http.maxBodyBytes, sessionLifetime: .seconds(config.cards.sessionHours * 3600),
-            cameras: cameras, snapshotQuality: config.capture.snapshotQuality)
+            cameras: cameras, snapshotQuality: config.capture.snapshotQuality,
+            sightings: PushedPlates(desk: desk, logger: analysisLogger))
         let address = config.listen.address
         let server = APIServer.application(
             dependencies, address: address, port: config.listen.port, logger: makeLogger("checkpointd.http", Logger.Level(config.logLevel))

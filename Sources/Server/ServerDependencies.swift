@@ -58,6 +58,11 @@ public protocol ConfigReloading: Sendable {
     func reload(requestedBy: Principal) async -> ReloadOutcome
 }
 
+/// Takes a plate read that a camera pushed (a stored `plate_read` event) to the checkpoint's decisions.
+public protocol SightingSink: Sendable {
+    func plateRead(_ event: GateEventRecord) async throws
+}
+
 /// Everything the HTTP layer needs, handed in by the daemon (or a test).
 public struct ServerDependencies: Sendable {
     public var store: Store
@@ -73,12 +78,15 @@ public struct ServerDependencies: Sendable {
     public var cameras: (any CameraMonitor)?
     /// JPEG quality of `/cameras/{id}/snapshot.jpg`.
     public var snapshotQuality: Int
+    /// Where plates pushed by LPR cameras go to become passages (nil: stored as events only).
+    public var sightings: (any SightingSink)?
 
     public init(store: Store, cards: CardOffice, metrics: PrometheusCollectorRegistry, health: any HealthSource,
                 reloader: (any ConfigReloading)? = nil, maxBodyBytes: Int = 1 << 20,
                 sessionLifetime: Duration = .seconds(12 * 3600), cameras: (any CameraMonitor)? = nil,
-                snapshotQuality: Int = 85) {
+                snapshotQuality: Int = 85, sightings: (any SightingSink)? = nil) {
         self.cameras = cameras
+        self.sightings = sightings
         self.snapshotQuality = snapshotQuality
         self.sessionLifetime = sessionLifetime
         self.store = store

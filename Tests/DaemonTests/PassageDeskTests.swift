@@ -47,4 +47,19 @@ struct PassageDeskTests {
         #expect(other.reasons.map(\.code) == ["unregistered_vehicle"])
         try store.close()
     }
+
+    @Test func aPlatePushedByACameraBecomesAPassage() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store(stateDirectory: dir.url)
+        let desk = PassageDesk(store: store, policy: CheckpointPolicy(timeZone: TimeZone(identifier: "UTC")!), logger: Logger(label: "t"))
+        let stored = try await store.recordGateEvent(NewGateEvent(
+            deviceID: "isapi-cam", eventID: "42", kind: "plate_read", checkpoint: "north", lane: "2", at: Date(),
+            detail: ["plate": "浙B12345", "confidence": "0.97", "direction": "out"], snapshotPath: "snapshots/aa/x.jpg",
+            snapshotSHA256: "x"), by: Self.device)
+        try await PushedPlates(desk: desk, logger: Logger(label: "t")).plateRead(stored.event)
+        let passage = try #require(try await store.passages(.init(), by: Self.device).first)
+        #expect(passage.plate == "浙B12345" && passage.plateSource == "isapi-cam" && passage.direction == "out")
+        #expect(passage.plateConfidence == 0.97 && passage.snapshotPath == "snapshots/aa/x.jpg")
+        try store.close()
+    }
 }

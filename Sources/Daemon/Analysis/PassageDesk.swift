@@ -3,6 +3,7 @@ import Checkpoint
 import Foundation
 import Logging
 import Registry
+import Server
 import Store
 
 /// Where sightings become passages: for a vehicle seen on a lane it gathers what
@@ -93,5 +94,26 @@ public actor PassageDesk {
         let code = ScanReason.Code(rawValue: event.detail["reason"] ?? "") ?? .ok
         return CardScan(cardID: cardID, holderID: event.detail["holder_id"], holderPlates: [],
                         decision: ScanDecision(verdict, code, event.detail["reason_message"] ?? code.rawValue), at: event.at)
+    }
+}
+
+/// Plates pushed by LPR cameras through the events API become passages like the daemon's own reads.
+public struct PushedPlates: SightingSink {
+    let desk: PassageDesk
+    let logger: Logger
+
+    public func plateRead(_ event: GateEventRecord) async throws {
+        guard let plate = event.detail["plate"] else { return }
+        let snapshot = event.snapshotPath.map { VehicleSighting.Snapshot(path: $0, sha256: event.snapshotSHA256 ?? "") }
+        let sighting = VehicleSighting(plate: plate, confidence: Double(event.detail["confidence"] ?? "") ?? 0.5, at: event.at,
+                                       source: event.deviceID, snapshot: snapshot)
+        do {
+            try await desk.vehicle(sighting, checkpoint: event.checkpoint, lane: event.lane,
+                                   direction: event.detail["direction"].flatMap(PassageDirection.init(rawValue:)),
+                                   sourceKey: "device/\(event.deviceID)/\(event.eventID)")
+        } catch {
+            logger.error("cannot record the passage of a pushed plate", metadata: ["device": "\(event.deviceID)", "error": "\(error)"])
+            throw error
+        }
     }
 }

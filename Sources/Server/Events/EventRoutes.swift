@@ -70,6 +70,10 @@ struct EventRoutes {
         } catch StoreError.conflict(let message) {
             throw APIError.conflict(message)
         }
+        if !stored.duplicate, input.kind == .plateRead, let sightings = dependencies.sightings {
+            // The event is safely stored; a failed decision is logged by the sink, not lost with the request.
+            try? await sightings.plateRead(stored.event)
+        }
         return JSON.response(Accepted(id: stored.event.id, eventId: stored.event.eventID, kind: stored.event.kind,
                                       duplicate: stored.duplicate, scan: scan),
                              status: stored.duplicate ? .ok : .created)

@@ -83,6 +83,22 @@ static void gemm_avx2(const float *col, const float *packed, const float *bias, 
                 }
             }
         }
+        // Then 8 pixels at a time (the plate networks' sizes are multiples of 8, so nothing is left after this).
+        for (; p + 8 <= pixels; p += 8) {
+            __m256 a = _mm256_set1_ps(b[0]), c = _mm256_set1_ps(b[1]), d = _mm256_set1_ps(b[2]), e = _mm256_set1_ps(b[3]);
+            const float *src = col + p;
+            for (int r = 0; r < k; r++, src += pixels) {
+                const __m256 s0 = _mm256_loadu_ps(src);
+                const float *wr = w + r * 4;
+                a = _mm256_fmadd_ps(s0, _mm256_broadcast_ss(wr), a);
+                c = _mm256_fmadd_ps(s0, _mm256_broadcast_ss(wr + 1), c);
+                d = _mm256_fmadd_ps(s0, _mm256_broadcast_ss(wr + 2), d);
+                e = _mm256_fmadd_ps(s0, _mm256_broadcast_ss(wr + 3), e);
+            }
+            __m256 rows[4] = {a, c, d, e};
+            for (int i = 0; i < 4 && o0 + i < outputs; i++)
+                _mm256_storeu_ps(out + (size_t)(o0 + i) * pixels + p, relu ? _mm256_max_ps(rows[i], zero) : rows[i]);
+        }
         for (; p < pixels; p++) {
             for (int i = 0; i < 4 && o0 + i < outputs; i++) {
                 float sum = b[i];
@@ -114,6 +130,135 @@ void cpd_conv_gemm(const float *col, const float *packed, const float *bias, int
     }
 #endif
     cpd_conv_gemm_portable(col, packed, bias, relu, outputs, k, pixels, out);
+}
+
+// Direct 3x3 convolution, portable: per output row, 4 outputs x 8 pixels in locals.
+void cpd_conv3x3_portable(const float *padded, int channels, int height, int width, const float *packed,
+                             const float *bias, int relu, int outputs, float *out) {
+    const int pw = width + 2, plane = (height + 2) * pw, k = channels * 9;
+    for (int group = 0; group < (outputs + 3) / 4; group++) {
+        const int o0 = group * 4;
+        const float *w = packed + (size_t)group * k * 4;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                float acc[4];
+                for (int i = 0; i < 4; i++) acc[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+                for (int c = 0; c < channels; c++) {
+                    const float *src = padded + (size_t)c * plane + (size_t)y * pw + x;
+                    for (int dy = 0; dy < 3; dy++)
+                        for (int dx = 0; dx < 3; dx++) {
+                            const float v = src[dy * pw + dx];
+                            const float *wr = w + ((c * 3 + dy) * 3 + dx) * 4;
+                            for (int i = 0; i < 4; i++) acc[i] += v * wr[i];
+                        }
+                }
+                for (int i = 0; i < 4 && o0 + i < outputs; i++)
+                    out[(size_t)(o0 + i) * height * width + (size_t)y * width + x] = relu && acc[i] < 0 ? 0.0f : acc[i];
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// AVX2 + FMA: along each output row, 4 outputs x 16 pixels in 8 accumulators; the nine taps of every input
+// channel are read straight from the padded planes (rows are contiguous, so each tap is one unaligned load).
+__attribute__((target("avx2,fma")))
+static void conv3x3_avx2(const float *padded, int channels, int height, int width, const float *packed,
+                         const float *bias, int relu, int outputs, float *out) {
+    const __m256 zero = _mm256_setzero_ps();
+    const int pw = width + 2, plane = (height + 2) * pw, k = channels * 9;
+    for (int group = 0; group < (outputs + 3) / 4; group++) {
+        const int o0 = group * 4;
+        const float *w = packed + (size_t)group * k * 4;
+        float b[4];
+        for (int i = 0; i < 4; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+        for (int y = 0; y < height; y++) {
+            int x = 0;
+            for (; x + 16 <= width; x += 16) {
+                __m256 a0 = _mm256_set1_ps(b[0]), a1 = a0, c0 = _mm256_set1_ps(b[1]), c1 = c0;
+                __m256 d0 = _mm256_set1_ps(b[2]), d1 = d0, e0 = _mm256_set1_ps(b[3]), e1 = e0;
+                const float *wr = w;
+                for (int c = 0; c < channels; c++) {
+                    const float *row = padded + (size_t)c * plane + (size_t)y * pw + x;
+                    for (int dy = 0; dy < 3; dy++, row += pw) {
+                        for (int dx = 0; dx < 3; dx++, wr += 4) {
+                            const __m256 s0 = _mm256_loadu_ps(row + dx), s1 = _mm256_loadu_ps(row + dx + 8);
+                            __m256 v = _mm256_broadcast_ss(wr);
+                            a0 = _mm256_fmadd_ps(s0, v, a0); a1 = _mm256_fmadd_ps(s1, v, a1);
+                            v = _mm256_broadcast_ss(wr + 1);
+                            c0 = _mm256_fmadd_ps(s0, v, c0); c1 = _mm256_fmadd_ps(s1, v, c1);
+                            v = _mm256_broadcast_ss(wr + 2);
+                            d0 = _mm256_fmadd_ps(s0, v, d0); d1 = _mm256_fmadd_ps(s1, v, d1);
+                            v = _mm256_broadcast_ss(wr + 3);
+                            e0 = _mm256_fmadd_ps(s0, v, e0); e1 = _mm256_fmadd_ps(s1, v, e1);
+                        }
+                    }
+                }
+                __m256 rows[4][2] = {{a0, a1}, {c0, c1}, {d0, d1}, {e0, e1}};
+                for (int i = 0; i < 4 && o0 + i < outputs; i++) {
+                    float *dst = out + (size_t)(o0 + i) * height * width + (size_t)y * width + x;
+                    _mm256_storeu_ps(dst, relu ? _mm256_max_ps(rows[i][0], zero) : rows[i][0]);
+                    _mm256_storeu_ps(dst + 8, relu ? _mm256_max_ps(rows[i][1], zero) : rows[i][1]);
+                }
+            }
+            for (; x < width; x++) {
+                float acc[4] = {b[0], b[1], b[2], b[3]};
+                const float *wr = w;
+                for (int c = 0; c < channels; c++) {
+                    const float *src = padded + (size_t)c * plane + (size_t)y * pw + x;
+                    for (int dy = 0; dy < 3; dy++)
+                        for (int dx = 0; dx < 3; dx++, wr += 4) {
+                            const float v = src[dy * pw + dx];
+                            for (int i = 0; i < 4; i++) acc[i] += v * wr[i];
+                        }
+                }
+                for (int i = 0; i < 4 && o0 + i < outputs; i++)
+                    out[(size_t)(o0 + i) * height * width + (size_t)y * width + x] = relu && acc[i] < 0 ? 0.0f : acc[i];
+            }
+        }
+    }
+}
+#endif
+
+void cpd_conv3x3(const float *padded, int channels, int height, int width, const float *packed, const float *bias,
+                 int relu, int outputs, float *out) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (has_avx2()) {
+        conv3x3_avx2(padded, channels, height, width, packed, bias, relu, outputs, out);
+        return;
+    }
+#endif
+    cpd_conv3x3_portable(padded, channels, height, width, packed, bias, relu, outputs, out);
+}
+
+void cpd_max_pool(const float *in, int channels, int height, int width, int kh, int kw, int sh, int sw, float *out) {
+    const int oh = (height - kh) / sh + 1, ow = (width - kw) / sw + 1;
+    for (int c = 0; c < channels; c++) {
+        const float *plane = in + (size_t)c * height * width;
+        float *dst = out + (size_t)c * oh * ow;
+        for (int oy = 0; oy < oh; oy++) {
+            const float *top = plane + (size_t)oy * sh * width;
+            if (kh == 2 && kw == 2 && sw == 2) {
+                // The common case, written so the compiler vectorises it.
+                const float *bottom = top + width;
+                for (int ox = 0; ox < ow; ox++) {
+                    const float a = top[2 * ox] > top[2 * ox + 1] ? top[2 * ox] : top[2 * ox + 1];
+                    const float b = bottom[2 * ox] > bottom[2 * ox + 1] ? bottom[2 * ox] : bottom[2 * ox + 1];
+                    dst[oy * ow + ox] = a > b ? a : b;
+                }
+                continue;
+            }
+            for (int ox = 0; ox < ow; ox++) {
+                float best = top[ox * sw];
+                for (int dy = 0; dy < kh; dy++)
+                    for (int dx = 0; dx < kw; dx++) {
+                        const float v = top[dy * width + ox * sw + dx];
+                        if (v > best) best = v;
+                    }
+                dst[oy * ow + ox] = best;
+            }
+        }
+    }
 }
 
 const char *cpd_conv_kernel_name(void) { return has_avx2() ? "avx2+fma" : "portable"; }

@@ -69,17 +69,24 @@ public final class PlateReader {
     /// Every plate found in the frame, most confident first.
     public func read(_ image: YCbCrImage) -> [PlateRead] {
         guard image.width >= 16, image.height >= 8 else { return [] }
-        let located: [(plate: Quadrilateral, crop: Quadrilateral)]
+        // Each plate with the crops worth reading: the detector's corners are a few pixels off either way,
+        // so its plates are read with a tight and a looser margin and the surer read wins.
+        let located: [(plate: Quadrilateral, crops: [Quadrilateral])]
         if let learned {
-            located = learned.candidates(in: image).map { ($0.quad, $0.quad.expanded(x: 0.04, y: 0.1)) }
+            located = learned.candidates(in: image).map { ($0.quad, [$0.quad.expanded(x: 0.04, y: 0.1), $0.quad.expanded(x: 0.1, y: 0.15)]) }
         } else {
             located = classical.candidates(in: image, colour: settings.regions.contains(.cn)).map {
-                Self.plateAndCrop($0, width: image.width, height: image.height)
+                let found = Self.plateAndCrop($0, width: image.width, height: image.height)
+                return (found.plate, [found.crop])
             }
         }
         var reads: [PlateRead] = []
-        for (plate, crop) in located {
-            guard var read = recognise(image, crop: crop, plate: plate) else { continue }
+        for (plate, crops) in located {
+            var best: (read: PlateRead, crop: Quadrilateral)?
+            for crop in crops {
+                if let read = recognise(image, crop: crop, plate: plate), read.confidence > best?.read.confidence ?? -1 { best = (read, crop) }
+            }
+            guard var read = best?.read, let crop = best?.crop else { continue }
             // Read again with the characters where training put them, when the first read found them off-centre.
             if read.confidence >= settings.minConfidence / 3,
                let (plate, crop) = Self.recentre(crop, plate: plate, span: read.textSpan),

@@ -64,6 +64,45 @@ struct NetworkTests {
 /// The blocked SIMD convolution against a plain triple loop, on shapes that exercise
 /// both the 16-pixel blocks and the leftovers, and an output count that is not a multiple of 4.
 struct ConvolutionKernelTests {
+    @Test(arguments: [(channels: 3, height: 5, width: 21, outputs: 6), (channels: 1, height: 2, width: 16, outputs: 4),
+                      (channels: 2, height: 3, width: 7, outputs: 1)])
+    func directThreeByThreeMatchesTheObviousConvolution(channels: Int, height: Int, width: Int, outputs: Int) {
+        var generator = SeededGenerator(seed: UInt64(channels * 100 + width))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        let input = random(channels * height * width), weights = random(outputs * channels * 9), bias = random(outputs)
+        let k = channels * 9
+        var packed = [Float](repeating: 0, count: (outputs + 3) / 4 * k * 4)
+        for o in 0..<outputs { for r in 0..<k { packed[((o / 4) * k + r) * 4 + o % 4] = weights[o * k + r] } }
+        var padded = [Float](repeating: 0, count: channels * (height + 2) * (width + 2))
+        for c in 0..<channels { for y in 0..<height { for x in 0..<width {
+            padded[(c * (height + 2) + y + 1) * (width + 2) + x + 1] = input[(c * height + y) * width + x]
+        } } }
+        var fast = [Float](repeating: .nan, count: outputs * height * width), portable = fast
+        cpd_conv3x3(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs), &fast)
+        cpd_conv3x3_portable(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs), &portable)
+        for o in 0..<outputs { for y in 0..<height { for x in 0..<width {
+            var sum = bias[o]
+            for c in 0..<channels { for dy in -1...1 { for dx in -1...1 {
+                let yy = y + dy, xx = x + dx
+                guard yy >= 0, yy < height, xx >= 0, xx < width else { continue }
+                sum += weights[o * k + (c * 3 + dy + 1) * 3 + dx + 1] * input[(c * height + yy) * width + xx]
+            } } }
+            let index = (o * height + y) * width + x
+            #expect(abs(fast[index] - max(0, sum)) < 1e-4 && abs(portable[index] - max(0, sum)) < 1e-4, "o \(o) y \(y) x \(x)")
+        } } }
+    }
+
+    @Test func maxPoolingTakesTheLargestOfEachWindow() {
+        let input: [Float] = [1, 5, 2, 0, 3, 4, 9, 8, -1, -2, -3, -4]  // 1 channel, 3 × 4
+        var square = [Float](repeating: 0, count: 2)
+        cpd_max_pool(input, 1, 3, 4, 2, 2, 2, 2, &square)
+        #expect(square == [5, 9])
+        var tall = [Float](repeating: 0, count: 4)
+        cpd_max_pool(input, 1, 3, 4, 2, 1, 2, 1, &tall)
+        #expect(tall == [3, 5, 9, 8])
+    }
+
+
     @Test(arguments: [(outputs: 9, k: 27, pixels: 61), (outputs: 4, k: 1, pixels: 24), (outputs: 1, k: 5, pixels: 7)])
     func bothMatrixKernelsMatchTheObviousProduct(outputs: Int, k: Int, pixels: Int) {
         var generator = SeededGenerator(seed: UInt64(outputs * 1000 + pixels))

@@ -14,6 +14,21 @@ void cpd_conv_gemm(const float *col, const float *packed, const float *bias, int
 void cpd_conv_gemm_portable(const float *col, const float *packed, const float *bias, int relu,
                             int outputs, int k, int pixels, float *out);
 
+/// A 3x3 "same" convolution computed directly (no im2col matrix): `padded` is
+/// the input, `channels` planes of (height+2) x (width+2) with a one-pixel zero
+/// border; `packed` is as for `cpd_conv_gemm` with r = (c*3 + dy)*3 + dx; the
+/// result is `outputs` planes of height x width.
+void cpd_conv3x3(const float *padded, int channels, int height, int width, const float *packed, const float *bias,
+                 int relu, int outputs, float *out);
+
+/// The portable direct 3x3 convolution (exposed for tests).
+void cpd_conv3x3_portable(const float *padded, int channels, int height, int width, const float *packed,
+                          const float *bias, int relu, int outputs, float *out);
+
+/// Max pooling of `channels` planes of height x width with a kh x kw window and strides sh, sw
+/// (no padding): out is channels x ((height-kh)/sh+1) x ((width-kw)/sw+1).
+void cpd_max_pool(const float *in, int channels, int height, int width, int kh, int kw, int sh, int sw, float *out);
+
 /// Which kernel `cpd_conv_gemm` uses: "avx2+fma" or "portable".
 const char *cpd_conv_kernel_name(void);
 

@@ -45,7 +45,8 @@ public struct DetectorModel: Sendable {
         for layer in layers {
             switch layer {
             case .conv(let conv):
-                guard conv.samePadding, conv.kh % 2 == 1, conv.kw % 2 == 1 else {
+                // Same padding with odd kernels, or a 1×1 (where "valid" is the same thing).
+                guard (conv.samePadding && conv.kh % 2 == 1 && conv.kw % 2 == 1) || (conv.kh == 1 && conv.kw == 1) else {
                     throw ModelError(file: file, message: "detector convolutions must keep the size (odd, same padding)")
                 }
                 channels = conv.outChannels

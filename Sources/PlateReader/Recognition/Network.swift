@@ -75,6 +75,10 @@ final class Network {
     var output: [Float] { bufferA }
 
     private func convolve(_ conv: ModelConvolution, packed: [Float], height: Int, width: Int, outHeight: Int, outWidth: Int) {
+        if conv.kh == 3 && conv.kw == 3 && conv.samePadding {
+            convolve3x3(conv, packed: packed, height: height, width: width)
+            return
+        }
         let k = conv.inChannels * conv.kh * conv.kw
         let pixels = outHeight * outWidth
         if columns.count < k * pixels { columns = [Float](repeating: 0, count: k * pixels) }
@@ -121,24 +125,50 @@ final class Network {
         }
     }
 
+    /// 3×3 same convolutions (most of the work) without an im2col matrix: the input gets a one-pixel zero
+    /// border and the kernel reads the nine taps straight from it.
+    private func convolve3x3(_ conv: ModelConvolution, packed: [Float], height: Int, width: Int) {
+        let pw = width + 2, plane = (height + 2) * pw
+        let count = conv.inChannels * plane
+        if columns.count < count { columns = [Float](repeating: 0, count: count) }
+        if bufferB.count < conv.outChannels * height * width { bufferB = [Float](repeating: 0, count: conv.outChannels * height * width) }
+        bufferA.withUnsafeBufferPointer { src in
+            columns.withUnsafeMutableBufferPointer { padded in
+                let base = padded.baseAddress!
+                for c in 0..<conv.inChannels {
+                    let dst = base + c * plane
+                    // Top and bottom border rows, then each row with a zero either side.
+                    (dst).update(repeating: 0, count: pw)
+                    (dst + (height + 1) * pw).update(repeating: 0, count: pw)
+                    for y in 0..<height {
+                        let row = dst + (y + 1) * pw
+                        row[0] = 0
+                        (row + 1).update(from: src.baseAddress! + (c * height + y) * width, count: width)
+                        row[width + 1] = 0
+                    }
+                }
+            }
+        }
+        columns.withUnsafeBufferPointer { padded in
+            packed.withUnsafeBufferPointer { w in
+                conv.bias.withUnsafeBufferPointer { bias in
+                    bufferB.withUnsafeMutableBufferPointer { out in
+                        cpd_conv3x3(padded.baseAddress!, Int32(conv.inChannels), Int32(height), Int32(width), w.baseAddress!,
+                                    bias.baseAddress!, conv.relu ? 1 : 0, Int32(conv.outChannels), out.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
     private func pool(channels: Int, height: Int, width: Int, kh: Int, kw: Int, sh: Int, sw: Int,
                       outHeight: Int, outWidth: Int) {
         let count = channels * outHeight * outWidth
         if bufferB.count < count { bufferB = [Float](repeating: 0, count: count) }
         bufferA.withUnsafeBufferPointer { src in
             bufferB.withUnsafeMutableBufferPointer { out in
-                for c in 0..<channels {
-                    for oy in 0..<outHeight {
-                        for ox in 0..<outWidth {
-                            var best = -Float.infinity
-                            for dy in 0..<kh {
-                                let line = (c * height + oy * sh + dy) * width + ox * sw
-                                for dx in 0..<kw { best = max(best, src[line + dx]) }
-                            }
-                            out[(c * outHeight + oy) * outWidth + ox] = best
-                        }
-                    }
-                }
+                cpd_max_pool(src.baseAddress!, Int32(channels), Int32(height), Int32(width), Int32(kh), Int32(kw), Int32(sh),
+                             Int32(sw), out.baseAddress!)
             }
         }
     }

@@ -38,7 +38,7 @@ let package = Package(
         ]),
         // Frames in, plate reads out: detection, the character recogniser (Swift inference), formats.
         .target(name: "PlateReader", dependencies: ["Imaging", "Plates", "CPlateKernels"],
-                resources: [.copy("Resources/recognizer.cpdm")]),
+                resources: [.copy("Resources/recognizer.cpdm"), .copy("Resources/detector.cpdm")]),
         // The plate networks' matrix product in C: an AVX2+FMA kernel picked at run time, a portable one otherwise.
         .target(name: "CPlateKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Who may do what: roles, principals, API tokens. Pure logic.

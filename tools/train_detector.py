@@ -33,7 +33,7 @@ def parse_args(argv=None):
     ap.add_argument("--samples", type=int, default=24000, help="training scenes (generated up front)")
     ap.add_argument("--val", type=int, default=300, help="validation scenes")
     ap.add_argument("--size", type=int, default=256, help="scene side in pixels (multiple of 8)")
-    ap.add_argument("--steps", type=int, default=4000)
+    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--weight-decay", type=float, default=1e-4)

@@ -43,10 +43,13 @@ struct PlateReaderTests {
         try PlateDrawing.scene(plate: plate, colour: colour, angle: angle, width: width, to: file)
         let image = try JPEGDecoder().decode(try Data(contentsOf: PlateDrawing.jpeg(file, in: dir)))
         let reads = try Self.bundledReader().read(image)
-        // The first engine does not yet find and read these whole scenes (crops read; see the issue-5 note).
-        withKnownIssue("plate finding on rendered scenes is below target in the first engine", isIntermittent: true) {
+        // Found, and everything after the province character read exactly, in the plate's format.
+        #expect(reads.count == 1, "reads: \(reads.map(\.text))")
+        #expect(reads.first.map { String($0.text.dropFirst()) } == String(plate.dropFirst()), "reads: \(reads.map(\.text))")
+        #expect(reads.first?.format == (plate.count == 8 ? "cn-new-energy" : "cn-ordinary"))
+        // The province character is the recogniser's weak spot (see tools/README.md): 2 of these 4 are right.
+        withKnownIssue("province characters drawn in a generic CJK font are often misread", isIntermittent: true) {
             #expect(reads.first?.text == plate, "reads: \(reads.map(\.text))")
-            #expect(reads.first?.format != nil)
         }
     }
 }
@@ -57,19 +60,23 @@ enum PlateDrawing {
         (try? runTool("/usr/bin/fc-match", ["-f", "%{file}", "Noto Sans CJK SC:bold"]).output) ?? ""
     }
 
-    /// A plate `width` pixels wide, turned by `angle` degrees, on a grey 960×540 scene. Drawn in the
-    /// proportions of a real plate (GA 36: 440×140 mm, characters 90 mm tall and narrow): the text is set
-    /// large on a wider canvas and squeezed to the plate's width, then the frame is drawn.
+    /// A plate `width` pixels wide, turned by `angle` degrees, on a grey 960×540 scene, drawn in the
+    /// proportions of a real plate (GA 36: 440×140 mm, characters 45×90 mm): the province character is
+    /// squeezed to half its width, the rest set large and squeezed to fit, then the frame is drawn.
     static func scene(plate: String, colour: String, angle: Int, width: Int, to url: URL) throws {
         let chars = Array(plate)
-        let shown = String(chars.prefix(2)) + "·" + String(chars.dropFirst(2))
+        let province = String(chars[0]), rest = String(chars[1]) + "·" + String(chars.dropFirst(2))
         let (background, ink) = colour == "green" ? ("0x6fd38a", "black") : ("0x0b3ea8", "white")
-        let canvas = chars.count == 8 ? 640 : 580
+        let canvas = chars.count == 8 ? 560 : 500
+        let radians = Double(angle) * .pi / 180
         let filter = """
+            color=c=\(background):s=110x140,\
+            drawtext=fontfile='\(font)':text='\(province)':fontcolor=\(ink):fontsize=96:x=(w-text_w)/2:y=(h-text_h)/2,scale=60:140[pv];\
             color=c=\(background):s=\(canvas)x140,\
-            drawtext=fontfile='\(font)':text='\(shown)':fontcolor=\(ink):fontsize=96:x=(w-text_w)/2:y=(h-text_h)/2,\
-            scale=440:140,drawbox=x=4:y=4:w=432:h=132:color=\(ink):t=3,\
-            scale=\(width):-2,rotate=\(Double(angle) * .pi / 180):c=none:ow=rotw(\(Double(angle) * .pi / 180)):oh=roth(\(Double(angle) * .pi / 180))[p];\
+            drawtext=fontfile='\(font)':text='\(rest)':fontcolor=\(ink):fontsize=96:x=(w-text_w)/2:y=(h-text_h)/2,scale=360:140[rs];\
+            color=c=\(background):s=440x140[pl];[pl][pv]overlay=x=12:y=0[a];[a][rs]overlay=x=68:y=0,\
+            drawbox=x=4:y=4:w=432:h=132:color=\(ink):t=3,\
+            scale=\(width):-2,rotate=\(radians):c=none:ow=rotw(\(radians)):oh=roth(\(radians))[p];\
             color=c=0x505860:s=960x540[bg];[bg][p]overlay=x=330:y=260,format=yuv420p
             """
         try Media.run(["-y", "-loglevel", "error", "-filter_complex", filter, "-frames:v", "1", url.path])

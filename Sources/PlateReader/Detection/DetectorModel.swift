@@ -17,13 +17,7 @@ public struct DetectorModel: Sendable {
     public let training: [String: String]
 
     public init(contentsOf url: URL) throws(ModelError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw ModelError(file: url.path, message: "cannot be read (\(error.localizedDescription))")
-        }
-        try self.init(data: data, file: url.path)
+        try self.init(data: try ModelFile.read(url), file: url.path)
     }
 
     public init(data: Data, file: String) throws(ModelError) {

@@ -39,6 +39,15 @@ struct ModelFile {
     let header: Data
     let blob: [Float]
 
+    /// The file's bytes, or an error naming it.
+    static func read(_ url: URL) throws(ModelError) -> Data {
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw ModelError(file: url.path, message: "cannot be read (\(error.localizedDescription))")
+        }
+    }
+
     init(data: Data, file: String) throws(ModelError) {
         self.file = file
         let bytes = [UInt8](data)

@@ -80,9 +80,19 @@ struct PlateTrackerTests {
         let tracker = PlateTracker(cameraID: "gate")
         #expect(Self.run(tracker, frames: 20) { $0 == 3 ? [Self.read("京A5R319", x: 100, confidence: 0.7)] : [] }.isEmpty)
         let sure = Self.run(PlateTracker(cameraID: "gate"), frames: 20) {
-            $0 == 3 ? [Self.read("京A5R319", x: 100, confidence: 0.95)] : []
+            $0 == 3 ? [Self.read("京A5R319", x: 100, confidence: 0.99)] : []
         }
         #expect(sure.count == 2)
+    }
+
+    @Test func twoReadsOfOnePlateInOneFrameAreOneVehicle() {
+        // Two crops of the same plate read differently in the same frames: one track, voted to the surer text.
+        let events = Self.run(PlateTracker(cameraID: "gate"), frames: 10) { n in
+            n < 5 ? [Self.read("京A5R319", x: 200 + Double(n) * 20, confidence: 0.9),
+                     Self.read("藏A5R319", x: 210 + Double(n) * 20, confidence: 0.8)] : []
+        }
+        #expect(events.count == 2)
+        #expect(events.last?.track.text == "京A5R319" && events.last?.track.reads == 5)
     }
 
     @Test func distanceCountsLookAlikesAsHalf() {

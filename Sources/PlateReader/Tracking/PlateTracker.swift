@@ -23,7 +23,7 @@ public final class PlateTracker {
         /// Most centre movement between two reads, in plate widths per second.
         public var maxSpeed: Double
 
-        public init(leaveAfter: Double = 2, confirmReads: Int = 2, confirmConfidence: Double = 0.9,
+        public init(leaveAfter: Double = 2, confirmReads: Int = 2, confirmConfidence: Double = 0.98,
                     maxTextDistance: Double = 2.5, maxSpeed: Double = 8) {
             self.leaveAfter = leaveAfter
             self.confirmReads = confirmReads
@@ -59,8 +59,13 @@ public final class PlateTracker {
     public func update(_ reads: [PlateRead], frame: Frame) -> [TrackEvent] {
         var events: [TrackEvent] = []
         var taken = Set<Int>()
-        // Most confident reads claim their track first.
-        for read in reads.sorted(by: { $0.confidence > $1.confidence }) {
+        // Most confident reads claim their track first; a read centred on a surer read's plate in the same
+        // frame is that plate read again (another crop of it), not a second vehicle.
+        var kept: [PlateRead] = []
+        for read in reads.sorted(by: { $0.confidence > $1.confidence }) where !kept.contains(where: { Self.covers($0, read) }) {
+            kept.append(read)
+        }
+        for read in kept {
             if let index = bestTrack(for: read, at: frame.timestamp, excluding: taken) {
                 taken.insert(index)
                 fold(read, frame: frame, into: &open[index])
@@ -81,6 +86,13 @@ public final class PlateTracker {
         }
         events += close { frame.timestamp - $0.track.lastSeen > settings.leaveAfter }
         return events
+    }
+
+    /// Whether `other`'s centre lies inside `read`'s box.
+    static func covers(_ read: PlateRead, _ other: PlateRead) -> Bool {
+        let a = read.quad.boundingBox, b = other.quad.boundingBox
+        let x = b.x + b.width / 2, y = b.y + b.height / 2
+        return x >= a.x && x <= a.x + a.width && y >= a.y && y <= a.y + a.height
     }
 
     /// Closes every open track (the camera stopped or is being reconfigured).

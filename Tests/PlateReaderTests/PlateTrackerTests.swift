@@ -95,6 +95,17 @@ struct PlateTrackerTests {
         #expect(events.last?.track.text == "京A5R319" && events.last?.track.reads == 5)
     }
 
+    @Test func misreadsOfAnotherLengthDoNotSplitAPass() {
+        // As the demo clip gives them: an 8-character misread first, then the 7 characters with the province
+        // character wobbling. One vehicle, one track, voted to the plate.
+        let texts = ["云AJ5R319", "藏A5R319", "吉A5R319L", "京A5R319", "赣A5R319", "京A5R319", "京A5R319", "皖A5R319", "京A5R319"]
+        let events = Self.run(PlateTracker(cameraID: "gate"), frames: 20) { n in
+            n < texts.count ? [Self.read(texts[n], x: 300, y: 100 + Double(n) * 40, confidence: 0.9)] : []
+        }
+        #expect(events.count == 2)
+        #expect(events.last?.track.text == "京A5R319" && events.last?.track.reads == texts.count)
+    }
+
     @Test func distanceCountsLookAlikesAsHalf() {
         let distance = PlateDistance()
         #expect(distance("京A5R319", "京A5R319") == 0)

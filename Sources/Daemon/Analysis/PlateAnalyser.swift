@@ -39,9 +39,14 @@ final class PlateAnalyser: FrameAnalyser {
     }
 
     func analyse(_ frame: Frame) async {
-        let events = state.withLock { state -> [TrackEvent] in
+        let (reads, events) = state.withLock { state -> ([PlateRead], [TrackEvent]) in
             let reads = state.reader.read(frame.image).filter { inRegion($0.quad, frame) }
-            return state.tracker.update(reads, frame: frame)
+            return (reads, state.tracker.update(reads, frame: frame))
+        }
+        if !reads.isEmpty {
+            logger.debug("plates", metadata: ["camera": "\(camera.id)", "t": "\(frame.timestamp)",
+                                              "reads": "\(reads.map { "\($0.text) \(Int($0.confidence * 100))%" })",
+                                              "tracks": "\(events.map { "\($0.track.id) \($0.track.text)" })"])
         }
         await handle(events)
     }

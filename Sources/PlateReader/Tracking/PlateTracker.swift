@@ -14,7 +14,7 @@ public final class PlateTracker {
     public struct Settings: Sendable {
         /// A track closes when its plate has not been read for this long (stream seconds).
         public var leaveAfter: Double
-        /// Agreeing reads needed to confirm a track…
+        /// Reads of exactly the voted text needed to confirm a track…
         public var confirmReads: Int
         /// …or one read at least this sure.
         public var confirmConfidence: Double
@@ -39,6 +39,11 @@ public final class PlateTracker {
         var votes: [Int: [[Character: Double]]] = [:]
         var lengthVotes: [Int: Double] = [:]
         var confirmed = false
+        /// The latest read's text: while the vote is still settling (a misread of another length can
+        /// briefly win it), a read is compared with this too.
+        var lastText = ""
+        /// How many reads gave each text exactly.
+        var textCounts: [String: Int] = [:]
     }
 
     public let settings: Settings
@@ -119,7 +124,8 @@ public final class PlateTracker {
             let elapsed = max(0.04, time - entry.track.lastSeen)
             let width = max(box.width, last.width, 1)
             let moved = hypot(box.x + box.width / 2 - last.x - last.width / 2, box.y + box.height / 2 - last.y - last.height / 2) / width
-            let text = distance(read.text, entry.track.text)
+            let text = min(distance(read.text, entry.track.text), distance(read.text, entry.lastText),
+                           distance(read.text, entry.track.best.text))
             let near = moved <= settings.maxSpeed * elapsed + 0.5
             // Near and similar, or anywhere with nearly the same text (the plate came back after an occlusion).
             guard (near && text <= settings.maxTextDistance) || text <= 1 else { continue }
@@ -139,6 +145,8 @@ public final class PlateTracker {
         }
         entry.votes[length] = table
         entry.lengthVotes[length, default: 0] += max(0.01, read.confidence)
+        entry.lastText = read.text
+        entry.textCounts[read.text, default: 0] += 1
 
         var track = entry.track
         track.reads += 1
@@ -171,7 +179,9 @@ public final class PlateTracker {
 
     private func confirmIfReady(_ entry: inout Open) -> TrackEvent? {
         guard !entry.confirmed else { return nil }
-        guard (entry.track.reads >= settings.confirmReads && entry.track.confidence >= 0.5)
+        // Confirmed when the vote's text has been read exactly often enough (two reads that disagree on the
+        // province are not yet a plate), or by one nearly certain read.
+        guard ((entry.textCounts[entry.track.text] ?? 0) >= settings.confirmReads && entry.track.confidence >= 0.5)
             || entry.track.best.confidence >= settings.confirmConfidence else { return nil }
         entry.confirmed = true
         return .confirmed(entry.track)

@@ -45,6 +45,8 @@ public struct CameraConfig: Sendable, Equatable {
     public var snapshotURL: URL?
     public var plateRegions: [PlateRegion]
     public var minPlateWidth: Int
+    /// Width frames are shrunk to for the plate detector: larger finds smaller plates, at more CPU.
+    public var detectorWidth: Int
     public var enabled: Bool
     /// No frame for this long: the stream is stalled (reconnect) and, if it lasts, an offline alert.
     public var stallSeconds: Double
@@ -59,7 +61,7 @@ public struct CameraConfig: Sendable, Equatable {
     public init(id: String, name: String? = nil, url: URL? = nil, snapshotURL: URL? = nil, credentials: Credentials? = nil,
                 checkpoint: String = "main", lane: String = "1", direction: Direction = .both, analyseFPS: Double = 5,
                 transport: Transport = .tcp, loop: Bool = false, roi: [Point]? = nil, plateRegions: [PlateRegion] = [.cn],
-                minPlateWidth: Int = 60, enabled: Bool = true, stallSeconds: Double = 10, frozenSeconds: Double = 60,
+                minPlateWidth: Int = 60, detectorWidth: Int = 512, enabled: Bool = true, stallSeconds: Double = 10, frozenSeconds: Double = 60,
                 decodeThreads: Int = 1, file: URL = URL(fileURLWithPath: "/dev/null")) {
         precondition((url == nil) != (snapshotURL == nil), "a camera needs exactly one of url and snapshotURL")
         self.id = id
@@ -76,6 +78,7 @@ public struct CameraConfig: Sendable, Equatable {
         self.roi = roi
         self.plateRegions = plateRegions
         self.minPlateWidth = minPlateWidth
+        self.detectorWidth = detectorWidth
         self.enabled = enabled
         self.stallSeconds = stallSeconds
         self.frozenSeconds = frozenSeconds

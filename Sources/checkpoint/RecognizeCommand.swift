@@ -16,6 +16,9 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "A plate detector model file (default: the one built in); 'none' for the classical finder.")
     var detector: String?
 
+    @Option(help: "Width frames are shrunk to for the detector (larger finds smaller plates, slower).")
+    var detectorWidth: Int = 512
+
     func regions() throws -> [PlateRegion] {
         let names = region.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let regions = try names.map { name -> PlateRegion in
@@ -37,7 +40,7 @@ struct ReaderOptions: ParsableArguments {
         if detector != "none", let detectorURL = detector.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledDetectorURL {
             detectorModel = try DetectorModel(contentsOf: detectorURL)
         }
-        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions()))
+        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), detectorWidth: detectorWidth))
     }
 }
 

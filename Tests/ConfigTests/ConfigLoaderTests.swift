@@ -109,6 +109,7 @@ import TestSupport
             analyse_fps: 2.5
             roi: [[0, 0.5], [1, 0.5], [1, 1]]
             plate_regions: [cn, us]
+            detector_width: 768
             """, to: "cameras/north.yaml")
         try fixture.directory.write("id: clip\nurl: file:clips/a.mp4\nloop: true\ncheckpoint: north\n", to: "cameras/clip.yaml")
         try fixture.directory.write("not: read", to: "cameras/notes.txt")
@@ -119,6 +120,7 @@ import TestSupport
         #expect(north.analyseFPS == 2.5)
         #expect(north.roi?.count == 3)
         #expect(north.plateRegions == [.cn, .us])
+        #expect(north.detectorWidth == 768 && config.cameras[0].detectorWidth == 512)
         #expect(config.cameras[0].url?.path == fixture.directory.file("cameras/clips/a.mp4").standardizedFileURL.path)
     }
 
@@ -139,6 +141,10 @@ import TestSupport
         try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/x\ncheckpoint: gate\nanalyse_fps: 99\n", to: "cameras/a.yaml")
         error = try #require(loadError(fixture))
         #expect(error.key == "analyse_fps" && error.line == 4)
+
+        try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/x\ncheckpoint: gate\ndetector_width: 64\n", to: "cameras/a.yaml")
+        error = try #require(loadError(fixture))
+        #expect(error.key == "detector_width")
 
         try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/x\ncheckpoint: gate\n", to: "cameras/a.yaml")
         try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/y\ncheckpoint: gate\n", to: "cameras/b.yaml")

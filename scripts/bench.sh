@@ -133,11 +133,25 @@ if [[ -d $data ]]; then
   echo
   echo "| set | images | plates | exact | exact % | char % | detected % | unmatched reads | ms p50 | ms p95 |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  row() {  # set folder, label, extra eval flags…
+    local set=$1 name=$2; shift 2
+    local region
+    region=$(awk -F'\t' 'NR==2 {print $7}' "$set/labels.tsv")
+    "$bin/checkpoint" eval "$set" --region "${region:-cn}" --json "$@" |
+      python3 -c 'import json,sys; r=json.load(sys.stdin); print("| %s | %d | %d | %d | %.1f | %.1f | %.1f | %d | %.1f | %.1f |" % (sys.argv[1], r["images"], r["plates"], r["exact"], 100*r["exact_accuracy"], 100*r["char_accuracy"], 100*r["detection_recall"], r["unmatched_reads"], r["ms_p50"], r["ms_p95"]))' "$name"
+  }
+  for set in "$data"/*/; do
+    row "$set" "$(basename "$set")"
+  done
+  echo
+  echo "### The same scenes with the detector at 768 px (cameras' \`detector_width\`): smaller plates, more CPU"
+  echo
+  echo "| set | images | plates | exact | exact % | char % | detected % | unmatched reads | ms p50 | ms p95 |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for set in "$data"/*/; do
     name=$(basename "$set")
-    region=$(awk -F'\t' 'NR==2 {print $7}' "$set/labels.tsv")
-    "$bin/checkpoint" eval "$set" --region "${region:-cn}" --json |
-      python3 -c 'import json,sys; r=json.load(sys.stdin); print("| %s | %d | %d | %d | %.1f | %.1f | %.1f | %d | %.1f | %.1f |" % (sys.argv[1], r["images"], r["plates"], r["exact"], 100*r["exact_accuracy"], 100*r["char_accuracy"], 100*r["detection_recall"], r["unmatched_reads"], r["ms_p50"], r["ms_p95"]))' "$name"
+    [[ $name == *crops ]] && continue
+    row "$set" "$name @768" --detector-width 768
   done
   echo
 else

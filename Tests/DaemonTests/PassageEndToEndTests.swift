@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The whole path on loopback: a generated clip of a gate lane served over RTSP → the daemon reads the
+/// plates → one passage per vehicle in the database and on the API, and the watchlisted plate's alert.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct PassageEndToEndTests {
+    @Test func anRTSPCameraGivesPassagesAndAWatchlistAlert() async throws {
+        let fixture = try ConfigFixture(port: try freePort())
+        try FileManager.default.createDirectory(at: fixture.directory.file("cameras"), withIntermediateDirectories: true)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/make-demo-clip.sh")
+        let clip = fixture.directory.file("lane.mp4")
+        let made = try runTool("/bin/bash", [script.path, "--plates", "粤BD27584,川AF369W1", clip.path])
+        #expect(made.status == 0)
+        let server = try RTSPServerProcess(file: clip, port: try freePort(), seconds: 120)
+        defer { server.stop() }
+        try fixture.addCamera(id: "lane", url: server.url, extra: "analyse_fps: 5\nplate_regions: [cn]")
+        let list = try fixture.directory.write("kind,value,reason,severity,valid_until\nplate,粤BD27584,stolen,critical,\n",
+                                              to: "watchlist.csv")
+        let imported = try runTool(BuildProducts.executable("checkpoint").path,
+                                   ["watchlist", "import", list.path, "--config", fixture.configPath])
+        #expect(imported.status == 0)
+
+        let daemon = try DaemonProcess(fixture: fixture)
+        #expect(await daemon.waitUntilHealthy(), "\(daemon.log)")
+        let token = try String(contentsOf: fixture.bootstrapTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = fixture.port
+        // Each vehicle is in view for about 2 s of a 12 s clip; allow a whole loop and a half.
+        var plates: [String: String] = [:]
+        let both = await DaemonProcess.eventually(timeout: .seconds(45)) {
+            let response = try? await HTTP.get(port: port, "/api/v1/passages?checkpoint=main-gate", token: token)
+            for item in response?.json["passages"] as? [[String: Any]] ?? [] {
+                if let plate = item["plate"] as? String { plates[plate] = item["verdict"] as? String }
+            }
+            return plates["粤BD27584"] != nil && plates["川AF369W1"] != nil
+        }
+        #expect(both, "passages: \(plates)\n\(daemon.log)")
+        #expect(plates["粤BD27584"] == "alert")
+        #expect(plates["川AF369W1"] == "allowed")
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit() == 0)
+
+        let alerts = try runTool("/usr/bin/sqlite3", [fixture.databasePath,
+            "SELECT DISTINCT kind, severity, camera_id FROM alert WHERE kind = 'watchlist_hit'"])
+        #expect(alerts.output.trimmingCharacters(in: .whitespacesAndNewlines) == "watchlist_hit|critical|lane")
+        let snapshots = try runTool("/usr/bin/sqlite3", [fixture.databasePath,
+            "SELECT COUNT(*) FROM passage WHERE snapshot_path IS NULL"])
+        #expect(snapshots.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "every passage keeps its picture")
+    }
+}

@@ -17,6 +17,8 @@ final class CameraWorker: Sendable {
     private let logger: Logger
     private let mailbox: FrameMailbox
     private let stopSignal = StopSignal()
+    /// The camera's stream time across connections (only the capture thread uses it).
+    private let timeline = Mutex(CameraTimeline())
 
     init(config: CameraConfig, settings: CaptureSettings, analyser: any FrameAnalyser,
          events: any CameraEventSink, logger: Logger) {
@@ -137,6 +139,7 @@ final class CameraWorker: Sendable {
                                      openTimeoutSeconds: max(15, config.stallSeconds),
                                      realtime: true, loop: config.loop, decodeThreads: config.decodeThreads)
         let decoder = try StreamDecoder(address: address, options: options, interrupt: interrupt)
+        timeline.withLock { $0.reconnected() }
         health.opened(decoder.info)
         logger.info("camera connected", metadata: [
             "camera": "\(config.id)", "source": "\(address.masked)", "codec": "\(decoder.info.codec)",
@@ -145,7 +148,8 @@ final class CameraWorker: Sendable {
         var sampler = FrameSampler(fps: config.analyseFPS)
         var detector = FreezeDetector(frozenAfter: config.frozenSeconds)
         var sequence = health.snapshot.framesDecoded
-        while try decoder.decodeNext({ (frame: UnsafePointer<AVFrame>, timestamp: Double) throws(CaptureError) in
+        while try decoder.decodeNext({ (frame: UnsafePointer<AVFrame>, raw: Double) throws(CaptureError) in
+            let timestamp = timeline.withLock { $0.time(raw, now: Double(InterruptGuard.now()) / 1e9) }
             sequence += 1
             health.decoded(skipping: decoder.isSkippingNonReference)
             guard sampler.take(timestamp) else { return }
@@ -161,6 +165,7 @@ final class CameraWorker: Sendable {
         var detector = FreezeDetector(frozenAfter: config.frozenSeconds)
         let interval = 1 / config.analyseFPS
         let start = InterruptGuard.now()
+        timeline.withLock { $0.reconnected() }
         var opened = false
         var sequence = health.snapshot.framesDecoded
         while !interrupt.isCancelled {
@@ -172,7 +177,7 @@ final class CameraWorker: Sendable {
             }
             sequence += 1
             health.decoded(skipping: false)
-            let timestamp = Double(began - start) / 1e9
+            let timestamp = timeline.withLock { $0.time(Double(began - start) / 1e9, now: Double(began) / 1e9) }
             deliver(Frame(cameraID: config.id, sequence: sequence, timestamp: timestamp, capturedAt: Date(), image: image),
                     detector: &detector)
             let spent = Double(InterruptGuard.now() - began) / 1e9
@@ -244,6 +249,28 @@ final class CameraWorker: Sendable {
             logger.notice("camera alert cleared", metadata: ["camera": "\(config.id)", "kind": "\(kind.rawValue)"])
         }
         await events.handle(event)
+    }
+}
+
+/// A camera's stream time for its whole life: each connection's clock starts again (at 0, or wherever
+/// the camera's clock is), so a new connection carries on after the last frame by the wall time that
+/// passed. Everything downstream (sampling, freeze detection, the plate tracker) can rely on it rising.
+struct CameraTimeline {
+    private var offset = 0.0
+    private var last: Double?
+    private var lastWall: Double?
+    private var fresh = true
+
+    mutating func reconnected() { fresh = true }
+
+    mutating func time(_ raw: Double, now: Double) -> Double {
+        if fresh, let last, let lastWall { offset = last + max(0.001, now - lastWall) - raw }
+        fresh = false
+        var time = raw + offset
+        if let last, time <= last { time = last + 0.001 }
+        last = time
+        lastWall = now
+        return time
     }
 }
 

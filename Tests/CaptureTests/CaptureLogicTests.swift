@@ -95,3 +95,19 @@ struct CaptureLogicTests {
         #expect(await mailbox.next() == nil)
     }
 }
+
+/// Stream time across reconnections keeps rising, by the wall time that passed.
+struct CameraTimelineTests {
+    @Test func aNewConnectionCarriesOnAfterTheLastFrame() {
+        var timeline = CameraTimeline()
+        timeline.reconnected()
+        let first = [0.0, 0.2, 0.4].map { timeline.time($0, now: 100 + $0) }
+        #expect(first == [0.0, 0.2, 0.4])
+        // The camera comes back 3 s later with its clock at 0 again.
+        timeline.reconnected()
+        let second = [0.0, 0.2].map { timeline.time($0, now: 103.4 + $0) }
+        #expect(abs(second[0] - 3.4) < 1e-9 && abs(second[1] - 3.6) < 1e-9)
+        // A bad timestamp inside a connection never goes back.
+        #expect(timeline.time(0.1, now: 103.7) > second[1])
+    }
+}

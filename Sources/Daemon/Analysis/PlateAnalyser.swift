@@ -72,6 +72,11 @@ final class PlateAnalyser: FrameAnalyser {
                 }
                 try await desk.vehicle(sighting, checkpoint: camera.checkpoint, lane: camera.lane, direction: direction,
                                        sourceKey: "camera/\(camera.id)/\(Int(track.firstSeenAt.timeIntervalSince1970 * 1000))/\(track.id)")
+                // Frame to record: from the decoding of the plate's first frame, and of the frame that confirmed it.
+                let now = Date()
+                logger.info("passage latency", metadata: [
+                    "camera": "\(camera.id)", "first_frame_ms": "\(Int(now.timeIntervalSince(track.firstSeenAt) * 1000))",
+                    "confirming_frame_ms": "\(Int(now.timeIntervalSince(track.lastSeenAt) * 1000))"])
             } catch {
                 logger.error("cannot record a passage", metadata: ["camera": "\(camera.id)", "plate": "\(track.text)",
                                                                    "error": "\(error)"])

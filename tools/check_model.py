@@ -188,10 +188,8 @@ def run_detector(layers, header, rgb, width=512, threshold=0.5):
     return dets, out
 
 
-def detector_main(args, header, layers, blob):
-    print("model %s v%s (detector): %d bytes, %d float32 weights, stride %d, outputs %s"
-          % (header["name"], header["version"], os.path.getsize(args.model), blob.size, header["stride"],
-             ",".join(header["outputs"])))
+def print_layers(header, layers):
+    """The layer list and training facts of a model file, one line each."""
     for L in layers:
         if L["type"] == "conv":
             print("  conv %dx%d %s %d->%d%s" % (L["kh"], L["kw"], L["padding"], L["in"], L["out"],
@@ -200,6 +198,13 @@ def detector_main(args, header, layers, blob):
             print("  maxpool %dx%d stride %dx%d" % (L["kh"], L["kw"], L["sh"], L["sw"]))
     if "training" in header:
         print("  training:", json.dumps(header["training"], ensure_ascii=False))
+
+
+def detector_main(args, header, layers, blob):
+    print("model %s v%s (detector): %d bytes, %d float32 weights, stride %d, outputs %s"
+          % (header["name"], header["version"], os.path.getsize(args.model), blob.size, header["stride"],
+             ",".join(header["outputs"])))
+    print_layers(header, layers)
     np.set_printoptions(linewidth=200, precision=3, suppress=True, threshold=10 ** 6)
     items = [(p, load_rgb(p), args.det_width) for p in args.images]
     if args.generate:  # synthetic scenes are already at detector scale: no resize
@@ -281,14 +286,7 @@ def main(argv=None):
     print("model %s v%s: %d bytes, %d float32 weights, charset %d (blank + %d), input %dx%d"
           % (header["name"], header["version"], os.path.getsize(args.model), blob.size, len(charset),
              len(charset) - 1, header["input"]["width"], header["input"]["height"]))
-    for L in layers:
-        if L["type"] == "conv":
-            print("  conv %dx%d %s %d->%d%s" % (L["kh"], L["kw"], L["padding"], L["in"], L["out"],
-                                                 " relu" if L["relu"] else ""))
-        else:
-            print("  maxpool %dx%d stride %dx%d" % (L["kh"], L["kw"], L["sh"], L["sw"]))
-    if "training" in header:
-        print("  training:", json.dumps(header["training"], ensure_ascii=False))
+    print_layers(header, layers)
     np.set_printoptions(linewidth=200, precision=4, suppress=True, threshold=10 ** 6)
 
     items = [(p, load_rgb(p), None) for p in args.images]

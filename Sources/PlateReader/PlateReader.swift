@@ -152,7 +152,9 @@ public final class PlateReader {
         let region: PlateRegion?, format: String?, characters: [CharacterRead]
         var confidence: Double
         var span: ClosedRange<Double> = 0...1
-        if let fitted = decoder.decode(probabilities) {
+        // The background colour tells blue and yellow (7 characters) from green new-energy plates (8).
+        let colour = settings.regions.contains(.cn) ? PlateColour.classify(image, quad: plate, region: .cn) : nil
+        if let fitted = decoder.decode(probabilities, colour: colour) {
             let columns = Double(probabilities.count)
             span = Double(fitted.columns.lowerBound) / columns...Double(fitted.columns.upperBound + 1) / columns
             characters = fitted.characters

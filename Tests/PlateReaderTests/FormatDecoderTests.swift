@@ -69,6 +69,17 @@ struct FormatDecoderTests {
         #expect(try #require(corrected.decode(probabilities)).characters.first?.character == "浙")
     }
 
+    @Test func thePlatesColourPicksBetweenOrdinaryAndNewEnergy() throws {
+        // A faint eighth character: an 8-character new-energy read by the columns alone.
+        let probabilities = Self.columns("京A12345") + [Self.column("6", 0.6), Self.column(nil)]
+        let decoder = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset)
+        #expect(try #require(decoder.decode(probabilities)).format.name == "cn-new-energy")
+        // On a blue plate that costs more than leaving the faint character out; on a green one it stays.
+        let blue = try #require(decoder.decode(probabilities, colour: .blue))
+        #expect(String(blue.characters.map(\.character)) == "京A12345" && blue.format.name == "cn-ordinary")
+        #expect(try #require(decoder.decode(probabilities, colour: .green)).format.name == "cn-new-energy")
+    }
+
     @Test func tooFewColumnsForAnyFormatGiveNothing() {
         let decoder = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset)
         #expect(decoder.decode(Self.columns("A1")) == nil)

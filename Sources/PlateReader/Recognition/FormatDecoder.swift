@@ -46,7 +46,9 @@ struct FormatDecoder {
     }
 
     /// `probabilities[column][class]`, class 0 the CTC blank. Nil when no format fits in the columns.
-    func decode(_ probabilities: [[Float]], alternatives: Int = 3) -> Result? {
+    /// `colour`: the plate's background when it is clearly one of the colours formats are printed on; a
+    /// format not printed on it (a blue plate read as an 8-character new-energy plate) pays `colourCost` nats.
+    func decode(_ probabilities: [[Float]], colour: PlateKind? = nil, colourCost: Double = 2, alternatives: Int = 3) -> Result? {
         let columns = probabilities.count
         guard columns > 0 else { return nil }
         let logs = probabilities.map { $0.map { Foundation.log(max($0, 1e-12)) } }
@@ -54,7 +56,11 @@ struct FormatDecoder {
         var best: (score: Double, format: Int, path: [(class: Int, columns: [Int])])?
         for (index, positions) in allowed.enumerated() where positions.count <= columns
             && !positions.contains(where: \.isEmpty) {
-            guard let (score, path) = viterbi(logs, positions: positions, corrected: corrected[index]) else { continue }
+            guard var (score, path) = viterbi(logs, positions: positions, corrected: corrected[index]) else { continue }
+            if let colour, [.blue, .yellow, .green].contains(colour), formats[index].region == .cn,
+               !formats[index].kinds.contains(colour) {
+                score -= colourCost
+            }
             if best == nil || score > best!.score { best = (score, index, path) }
         }
         guard let best else { return nil }

@@ -66,7 +66,8 @@ sys.path.insert(0, HERE)
 import check_model  # noqa: E402
 import detgen  # noqa: E402
 import plategen as pg  # noqa: E402
-from train_recognizer import BN_EPS, fold_and_export, read_real  # noqa: E402
+from train_recognizer import fold_and_export, read_real  # noqa: E402
+from train_recognizer import make_model as make_conv_model  # noqa: E402
 
 OUTPUTS = ["score", "x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3"]
 HEADER_GEOMETRY = {"stride": detgen.STRIDE, "geometry_scale": detgen.GEOMETRY_SCALE}
@@ -179,58 +180,12 @@ def batch_targets(Q, K, idx, h, w):
 
 # ----------------------------------------------------------------------------- model
 def make_model(arch, score_prior=0.01):
-    """Same conv / batch-norm scheme as train_recognizer.make_model, but returns the whole
-    output map (B, H/8, W/8, 9) and starts the score bias at the positive-cell prior."""
-    import jax
+    """The recogniser's conv / batch-norm builder, returning the whole output map (B, H/8, W/8, 9),
+    with the score bias starting at the positive-cell prior (most cells are background)."""
     import jax.numpy as jnp
 
-    convs = [a for a in arch if a[0] == "conv"]
-
-    def init(key):
-        params, state = [], []
-        keys = jax.random.split(key, len(convs))
-        for k, (_, cin, cout, kh, kw, _, relu) in zip(keys, convs):
-            std = np.sqrt(2.0 / (cin * kh * kw)) if relu else np.sqrt(1.0 / (cin * kh * kw))
-            w = jax.random.normal(k, (kh, kw, cin, cout), jnp.float32) * std  # HWIO
-            if relu:  # conv (no bias) -> batch norm -> relu
-                params.append({"w": w, "g": jnp.ones(cout), "b": jnp.zeros(cout)})
-                state.append({"m": jnp.zeros(cout), "v": jnp.ones(cout)})
-            else:  # head: most cells are background, start there (focal-loss style prior)
-                bias = jnp.zeros(cout).at[0].set(float(np.log(score_prior / (1 - score_prior))))
-                params.append({"w": w, "bias": bias})
-                state.append({})
-        return params, state
-
-    def apply(params, state, x, train):
-        """x: (B, H, W, 1) normalised -> (B, H/8, W/8, 9), new state."""
-        new_state = []
-        ci = 0
-        for a in arch:
-            if a[0] == "pool":
-                _, kh, kw, sh, sw = a
-                x = jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, kh, kw, 1), (1, sh, sw, 1), "VALID")
-                continue
-            _, cin, cout, kh, kw, pad, relu = a
-            p, s = params[ci], state[ci]
-            ci += 1
-            x = jax.lax.conv_general_dilated(x, p["w"], (1, 1), pad.upper(),
-                                             dimension_numbers=("NHWC", "HWIO", "NHWC"))
-            if relu:
-                if train:
-                    m = x.mean(axis=(0, 1, 2))
-                    v = x.var(axis=(0, 1, 2))
-                    new_state.append({"m": 0.95 * s["m"] + 0.05 * m, "v": 0.95 * s["v"] + 0.05 * v})
-                else:
-                    m, v = s["m"], s["v"]
-                    new_state.append(s)
-                x = (x - m) * (p["g"] / jnp.sqrt(v + BN_EPS)) + p["b"]
-                x = jax.nn.relu(x)
-            else:
-                x = x + p["bias"]
-                new_state.append(s)
-        return x, new_state
-
-    return init, apply
+    prior = float(np.log(score_prior / (1 - score_prior)))
+    return make_conv_model(arch, head_bias=lambda cout: jnp.zeros(cout).at[0].set(prior), keep_map=True)
 
 
 # ----------------------------------------------------------------------------- metrics

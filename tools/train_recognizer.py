@@ -201,7 +201,11 @@ def architecture(chans, ncls):
     ]
 
 
-def make_model(arch):
+def make_model(arch, head_bias=None, keep_map=False):
+    """Conv (+ batch norm + ReLU) and max-pool layers from `arch`, as (init, apply).
+
+    `head_bias(cout)` sets the last conv's initial bias (zeros by default); `keep_map` returns the
+    whole output map (the detector) instead of its first row (the recogniser's columns)."""
     import jax
     import jax.numpy as jnp
 
@@ -217,7 +221,7 @@ def make_model(arch):
                 params.append({"w": w, "g": jnp.ones(cout), "b": jnp.zeros(cout)})
                 state.append({"m": jnp.zeros(cout), "v": jnp.ones(cout)})
             else:
-                params.append({"w": w, "bias": jnp.zeros(cout)})
+                params.append({"w": w, "bias": head_bias(cout) if head_bias else jnp.zeros(cout)})
                 state.append({})
         return params, state
 
@@ -248,7 +252,7 @@ def make_model(arch):
             else:
                 x = x + p["bias"]
                 new_state.append(s)
-        return x[:, 0, :, :], new_state
+        return (x if keep_map else x[:, 0, :, :]), new_state
 
     return init, apply
 

@@ -126,6 +126,7 @@ public struct Daemon {
                 .init(service: cameras),
                 .init(service: ReloadService(reloader: live)),
                 .init(service: SystemdService(notifier: notifier, store: store, logger: logger)),
+                .init(service: RetentionService(store: store, days: { await live.current.retention.days }, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

@@ -49,6 +49,13 @@ public struct SnapshotFiles: Sendable {
         return (relative, hash)
     }
 
+    /// Deletes a stored snapshot; true when a file was removed.
+    @discardableResult
+    public func remove(_ relativePath: String) -> Bool {
+        guard relativePath.hasPrefix("snapshots/"), !relativePath.contains("..") else { return false }
+        return (try? FileManager.default.removeItem(at: root.deletingLastPathComponent().appendingPathComponent(relativePath))) != nil
+    }
+
     /// The bytes of a stored snapshot (nil when the file is gone, e.g. after retention).
     public func load(_ relativePath: String) -> Data? {
         guard relativePath.hasPrefix("snapshots/"), !relativePath.contains("..") else { return nil }

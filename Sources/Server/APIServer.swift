@@ -33,7 +33,7 @@ public enum APIServer {
         WatchlistRoutes(dependencies: dependencies).register(on: api)
         EventRoutes(dependencies: dependencies).register(on: api)
         VehicleRoutes(dependencies: dependencies).register(on: api)
-        PassageRoutes(dependencies: dependencies).register(on: api)
+        EntryRoutes(dependencies: dependencies).register(on: api)
         return router
     }
 

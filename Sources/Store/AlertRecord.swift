@@ -65,7 +65,8 @@ extension Store {
     /// Stores a camera condition as an alert, unless the same camera already has
     /// the same kind open (a restart or a flapping link must not flood the list).
     public func raiseCameraAlert(_ alert: NewAlert) async throws(StoreError) -> AlertRecord {
-        try await write { db in
+        defer { changes.committed(.alert) }
+        return try await write { db in
             if let open = try Row.fetchOne(db, sql: """
                 SELECT * FROM alert WHERE camera_id = ? AND kind = ? AND cleared_at IS NULL ORDER BY id DESC LIMIT 1
                 """, arguments: [alert.cameraID, alert.kind]) {

@@ -56,7 +56,8 @@ public struct StoredPassage: Sendable, Equatable {
     }
 }
 
-/// What a passage listing looks for; each given field narrows it. Newest first, paged by `beforeID`.
+/// What a passage listing looks for; each given field narrows it. Newest first, paged by `beforeID`;
+/// with `afterID`, oldest first from just after that id (what a live stream reads when woken).
 public struct PassageQuery: Sendable, Equatable {
     public var since: Date?
     public var until: Date?
@@ -65,10 +66,11 @@ public struct PassageQuery: Sendable, Equatable {
     public var plate: String?
     public var verdict: EntryVerdict?
     public var beforeID: Int64?
+    public var afterID: Int64?
     public var limit: Int
 
     public init(since: Date? = nil, until: Date? = nil, checkpoint: String? = nil, lane: String? = nil, plate: String? = nil,
-                verdict: EntryVerdict? = nil, beforeID: Int64? = nil, limit: Int = 50) {
+                verdict: EntryVerdict? = nil, beforeID: Int64? = nil, afterID: Int64? = nil, limit: Int = 50) {
         self.since = since
         self.until = until
         self.checkpoint = checkpoint
@@ -76,6 +78,7 @@ public struct PassageQuery: Sendable, Equatable {
         self.plate = plate
         self.verdict = verdict
         self.beforeID = beforeID
+        self.afterID = afterID
         self.limit = limit
     }
 }
@@ -85,7 +88,7 @@ extension Store {
     /// hits are audited. A second call with the same `sourceKey` returns the first passage and no new alerts.
     public func recordPassage(_ record: Checkpoint.EntryRecord, sourceKey: String, recordedAt: Date = Date())
         async throws(StoreError) -> (passage: StoredPassage, alerts: [AlertRecord], duplicate: Bool) {
-        try await write { db in
+        let result = try await write { db -> (passage: StoredPassage, alerts: [AlertRecord], duplicate: Bool) in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM passage WHERE source_key = ?", arguments: [sourceKey]) {
                 return (StoredPassage(row: row), [], true)
             }
@@ -136,6 +139,11 @@ extension Store {
             }
             return (StoredPassage(row: row), alerts, false)
         }
+        if !result.duplicate {
+            changes.committed(.passage)
+            if !result.alerts.isEmpty { changes.committed(.alert) }
+        }
+        return result
     }
 
     /// One passage; the look-up is audited.
@@ -146,22 +154,29 @@ extension Store {
         }
     }
 
-    /// Passages, newest first; the look-up and its terms are audited (plates are personal data).
-    public func passages(_ query: PassageQuery, by actor: Principal, requestID: String? = nil) async throws(StoreError) -> [StoredPassage] {
-        try await write { db in
-            var clauses: [String] = [], arguments: StatementArguments = [], detail: [String: String] = [:]
-            if let since = query.since { clauses.append("at >= ?"); arguments += [since] }
-            if let until = query.until { clauses.append("at < ?"); arguments += [until] }
-            if let checkpoint = query.checkpoint { clauses.append("checkpoint = ?"); arguments += [checkpoint]; detail["checkpoint"] = checkpoint }
-            if let lane = query.lane { clauses.append("lane = ?"); arguments += [lane]; detail["lane"] = lane }
-            if let plate = query.plate { clauses.append("plate = ?"); arguments += [plate]; detail["plate"] = plate }
-            if let verdict = query.verdict { clauses.append("verdict = ?"); arguments += [verdict.rawValue]; detail["verdict"] = verdict.rawValue }
-            if let before = query.beforeID { clauses.append("id < ?"); arguments += [before] }
-            arguments += [max(1, min(query.limit, 500))]
-            try AuditLog.append(AuditEntry(actor: actor, action: "passage.search", detail: detail, requestID: requestID), in: db)
-            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            return try Row.fetchAll(db, sql: "SELECT * FROM passage \(filter) ORDER BY id DESC LIMIT ?", arguments: arguments)
-                .map(StoredPassage.init)
+    /// Passages, newest first (oldest first after `afterID`); the look-up and its terms are audited (plates
+    /// are personal data). `actor` nil reads unaudited: only for a live stream whose opening was audited.
+    public func passages(_ query: PassageQuery, by actor: Principal?, requestID: String? = nil) async throws(StoreError) -> [StoredPassage] {
+        var clauses: [String] = [], arguments: StatementArguments = [], detail: [String: String] = [:]
+        if let since = query.since { clauses.append("at >= ?"); arguments += [since] }
+        if let until = query.until { clauses.append("at < ?"); arguments += [until] }
+        if let checkpoint = query.checkpoint { clauses.append("checkpoint = ?"); arguments += [checkpoint]; detail["checkpoint"] = checkpoint }
+        if let lane = query.lane { clauses.append("lane = ?"); arguments += [lane]; detail["lane"] = lane }
+        if let plate = query.plate { clauses.append("plate = ?"); arguments += [plate]; detail["plate"] = plate }
+        if let verdict = query.verdict { clauses.append("verdict = ?"); arguments += [verdict.rawValue]; detail["verdict"] = verdict.rawValue }
+        if let before = query.beforeID { clauses.append("id < ?"); arguments += [before] }
+        if let after = query.afterID { clauses.append("id > ?"); arguments += [after] }
+        arguments += [max(1, min(query.limit, 500))]
+        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let sql = "SELECT * FROM passage \(filter) ORDER BY id \(query.afterID == nil ? "DESC" : "ASC") LIMIT ?"
+        let select = { @Sendable [arguments] (db: Database) throws -> [StoredPassage] in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredPassage.init)
+        }
+        guard let actor else { return try await read(select) }
+        let audit = AuditEntry(actor: actor, action: "passage.search", detail: detail, requestID: requestID)
+        return try await write { db in
+            try AuditLog.append(audit, in: db)
+            return try select(db)
         }
     }
 }

@@ -27,6 +27,8 @@ public final class Store: Sendable {
     public let path: String
     /// Batches concurrent scans into shared commits.
     let scanQueue = ScanCommitQueue()
+    /// Wakes live streams after commits of passages and alerts.
+    public let changes = StoreChanges()
 
     /// Opens (creating if needed) the database in `stateDirectory` and migrates it.
     public init(stateDirectory: URL, options: Options = .init()) throws(StoreError) {

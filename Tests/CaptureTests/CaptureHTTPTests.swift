@@ -72,7 +72,7 @@ struct CaptureHTTPTests {
         try await FakeHTTPCamera.run { port in
             let camera = CameraConfig.test("mjpeg", "http://127.0.0.1:\(port)/stream.mjpg", fps: 5, credentials: Self.credentials)
             try await CaptureHarness.run([camera]) { h in
-                #expect(await h.eventually { h.analyser.count >= 4 })
+                #expect(await h.eventually(30) { h.analyser.count >= 4 }, "4 frames within 30 s, even on a loaded 2-core machine")
                 let frames = h.analyser.frames.withLock { $0 }
                 #expect(frames.allSatisfy { $0.width == 320 && $0.height == 240 })
                 let stamps = frames.map(\.timestamp)
@@ -101,7 +101,7 @@ struct CaptureHTTPTests {
             let camera = CameraConfig(id: "snap", snapshotURL: URL(string: "http://127.0.0.1:\(port)/snapshot.jpg")!,
                                       credentials: Self.credentials, analyseFPS: 4)
             try await CaptureHarness.run([camera]) { h in
-                #expect(await h.eventually { h.analyser.count >= 4 })
+                #expect(await h.eventually(30) { h.analyser.count >= 4 }, "4 frames within 30 s, even on a loaded 2-core machine")
                 #expect(h.analyser.frames.withLock { $0.allSatisfy { $0.width == 640 && $0.height == 360 } })
                 #expect(h.status("snap").state == .streaming)
             }

@@ -3,7 +3,8 @@ import Testing
 import TestSupport
 
 /// The whole path on loopback: a generated clip of a gate lane served over RTSP → the daemon reads the
-/// plates → one passage per vehicle in the database and on the API, and the watchlisted plate's alert.
+/// plates → one entry record per vehicle in the database, on the API and on its live stream, and the
+/// watchlisted plate's alert.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct PassageEndToEndTests {
     @Test func anRTSPCameraGivesPassagesAndAWatchlistAlert() async throws {
@@ -27,18 +28,27 @@ struct PassageEndToEndTests {
         #expect(await daemon.waitUntilHealthy(), "\(daemon.log)")
         let token = try String(contentsOf: fixture.bootstrapTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let port = fixture.port
+        // The lane view's stream, open from the start: the passages arrive on it as they are committed.
+        let stream = try EventStreamClient(port: port, path: "/api/v1/entries/stream?checkpoint=main-gate&after=0", token: token)
+        #expect(await stream.waitForStatus(timeout: .seconds(5)) == 200)
         // Each vehicle is in view for about 2 s of a 12 s clip; allow a whole loop and a half.
-        var plates: [String: String] = [:]
-        let both = await DaemonProcess.eventually(timeout: .seconds(45)) {
-            let response = try? await HTTP.get(port: port, "/api/v1/passages?checkpoint=main-gate", token: token)
-            for item in response?.json["passages"] as? [[String: Any]] ?? [] {
-                if let plate = item["plate"] as? String { plates[plate] = item["verdict"] as? String }
+        var streamed: [String: String] = [:]
+        let deadline = ContinuousClock.now + .seconds(45)
+        while (streamed["粤BD27584"] == nil || streamed["川AF369W1"] == nil) && ContinuousClock.now < deadline {
+            for event in await stream.events(1, timeout: .seconds(1)) {
+                let item = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any] ?? [:]
+                if let plate = item["plate"] as? String { streamed[plate] = item["verdict"] as? String }
             }
-            return plates["粤BD27584"] != nil && plates["川AF369W1"] != nil
         }
-        #expect(both, "passages: \(plates)\n\(daemon.log)")
-        #expect(plates["粤BD27584"] == "alert")
-        #expect(plates["川AF369W1"] == "allowed")
+        #expect(streamed["粤BD27584"] == "alert", "streamed: \(streamed)\n\(daemon.log)")
+        #expect(streamed["川AF369W1"] == "allowed", "streamed: \(streamed)")
+        // The same records on the list, one per vehicle pass.
+        var plates: [String: String] = [:]
+        let response = try await HTTP.get(port: port, "/api/v1/entries?checkpoint=main-gate", token: token)
+        for item in response.json["entries"] as? [[String: Any]] ?? [] {
+            if let plate = item["plate"] as? String { plates[plate] = item["verdict"] as? String }
+        }
+        #expect(plates["粤BD27584"] == "alert" && plates["川AF369W1"] == "allowed", "entries: \(plates)")
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)
 

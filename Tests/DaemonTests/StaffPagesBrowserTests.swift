@@ -85,4 +85,67 @@ import TestSupport
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)
     }
+
+    /// The lane view in a real headless Chromium: passages pushed by a gate camera appear on the open page
+    /// as they are decided (server-sent events), with picture, plate, verdict and reason; the watchlisted
+    /// plate shows as an alert; stopping the daemon with the page open still exits cleanly.
+    @Test func theLaneViewShowsPassagesAsTheyAreDecided() async throws {
+        let fixture = try ConfigFixture(port: try freePort())
+        let daemon = try DaemonProcess(fixture: fixture)
+        #expect(await daemon.waitUntilHealthy(), "\(daemon.log)")
+        let admin = try String(contentsOf: fixture.bootstrapTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let created = try runTool(BuildProducts.executable("checkpoint").path,
+                                  ["user", "create", "--name", "guard", "--role", "staff", "--config", fixture.configPath],
+                                  stdin: "correct horse battery\n")
+        #expect(created.status == 0)
+        let port = fixture.port
+        let listed = try await HTTP.send(port: port, .post, "/api/v1/watchlists/entries", token: admin, json: """
+            {"kind":"plate","value":"粤BD27584","reason":"reported stolen","severity":"critical"}
+            """)
+        #expect(listed.status == .created, "\(listed.text)")
+        let picture = fixture.directory.file("car.jpg")
+        #expect(try runTool("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180", "-frames:v", "1", "-y",
+                                                picture.path]).status == 0)
+        let jpeg = try Data(contentsOf: picture).base64EncodedString()
+
+        let browser = try await WebDriver()
+        let base = "http://127.0.0.1:\(port)"
+        try await browser.open(base + "/login")
+        try await browser.type("#user", "guard")
+        try await browser.type("#password", "correct horse battery")
+        try await browser.click("#login-form button")
+        _ = await DaemonProcess.eventually { (try? await browser.currentURL())?.hasSuffix("/scan") == true }
+        try await browser.open(base + "/lane?checkpoint=main-gate&lane=1")
+        #expect(await browser.waitForText("#live-status") { $0 == "live" } == "live")
+
+        func push(_ id: String, _ plate: String, secondsAgo: Double) async throws -> Int {
+            let at = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-secondsAgo))
+            let response = try await HTTP.send(port: port, .post, "/api/v1/events", token: admin, json: """
+                {"event_id":"\(id)","device_id":"lpr-1","checkpoint":"main-gate","lane":"1","at":"\(at)","kind":"plate_read",\
+                "plate":"\(plate)","confidence":0.97,"direction":"in","image_base64":"\(jpeg)"}
+                """)
+            return Int(response.status.code)
+        }
+        #expect(try await push("r-1", "川AF369W1", secondsAgo: 60) == 201)
+        #expect(await browser.waitForText("#lane-rows") { $0.contains("川AF369W1") }.contains("川AF369W1"))
+        #expect(try await push("r-2", "粤BD27584", secondsAgo: 1) == 201)
+        let rows = await browser.waitForText("#lane-rows") { $0.contains("粤BD27584") }
+        #expect(rows.contains("ALERT") && rows.contains("reported stolen"), "\(rows)")
+        // Newest first, one row per passage, and the picture is shown.
+        let order = try await browser.execute("return [...document.querySelectorAll('#lane-rows td.plate')].map(td => td.textContent)")
+        #expect((order as? [String])?.map { $0.split(separator: " ").first.map(String.init) ?? "" } == ["粤BD27584", "川AF369W1"])
+        let loaded = await DaemonProcess.eventually {
+            (try? await browser.execute("return [...document.querySelectorAll('#lane-rows img')].every(i => i.complete && i.naturalWidth == 320)")) as? Bool == true
+        }
+        #expect(loaded, "the snapshots load on the page")
+        if let folder = ProcessInfo.processInfo.environment["CHECKPOINTD_SCREENSHOTS"] {
+            try? await browser.screenshot().write(to: URL(fileURLWithPath: folder).appendingPathComponent("lane-view.png"))
+        }
+
+        // The daemon stops with the stream open: it ends the stream and exits cleanly; the page says so.
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "\(daemon.log)")
+        #expect(await browser.waitForText("#live-status") { $0 != "live" } != "live")
+        await browser.quit()
+    }
 }

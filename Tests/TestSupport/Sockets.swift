@@ -77,6 +77,20 @@ public final class RawConnection: @unchecked Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Closes both directions now (the peer sees the connection drop); the descriptor is freed at deinit.
+    public func shutdownBoth() { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+
+    /// Waits up to `timeout` for bytes: what arrived (possibly none), or nil once the peer has closed.
+    public func readSome(timeout: Duration) -> [UInt8]? {
+        var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let millis = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard poll(&pollfd, 1, max(0, millis)) >= 0 else { return nil }
+        if pollfd.revents == 0 { return [] }
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return count <= 0 ? nil : Array(buffer[0..<count])
+    }
+
     /// Reads one HTTP response: headers, then exactly Content-Length bytes of body (or until close).
     public func readResponse(timeout: Duration) -> String {
         var out: [UInt8] = []

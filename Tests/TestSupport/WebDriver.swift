@@ -116,6 +116,11 @@ public final class WebDriver: @unchecked Sendable {
         return data
     }
 
+    /// Runs `script` (a function body; `return` gives the value) in the page and returns its value.
+    public func execute(_ script: String) async throws -> Any? {
+        try await call(.post, "/session/\(sessionID)/execute/sync", ["script": script, "args": [Any]()])
+    }
+
     /// Polls until the element's text satisfies `condition` (bounded).
     public func waitForText(_ css: String, timeout: Duration = .seconds(10), _ condition: @escaping (String) -> Bool) async -> String {
         var last = ""

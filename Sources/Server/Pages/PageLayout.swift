@@ -19,7 +19,7 @@ enum PageLayout {
         html += "<header><strong>\(e(community))</strong> · checkpointd"
         if let user {
             html += """
-                <nav><a href="/scan">Scan</a> <a href="/cards/new">Issue card</a> <a href="/cards">Find card</a>
+                <nav><a href="/scan">Scan</a> <a href="/lane">Lane</a> <a href="/cards/new">Issue card</a> <a href="/cards">Find card</a>
                 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(e(csrf ?? ""))">
                 <button type="submit" class="link">Sign out \(e(user))</button></form></nav>
                 """
@@ -70,7 +70,10 @@ enum PageLayout {
         .verdict.idle{background:#888}@keyframes blink{50%{opacity:.6}}
         .reason{font-size:1.3em;text-align:center}.holder{font-size:1.5em;text-align:center;font-weight:600}
         table{width:100%;border-collapse:collapse;background:#fff}td,th{padding:.35em .5em;border-bottom:1px solid #ddd;text-align:left;font-size:.9em}
-        td.allow{color:#1b873f;font-weight:700}td.deny{color:#b00020;font-weight:700}td.alert{color:#e65100;font-weight:700}
+        td.allow,td.allowed{color:#1b873f;font-weight:700}td.deny,td.denied{color:#b00020;font-weight:700}td.alert{color:#e65100;font-weight:700}
+        td.flagged{color:#9a6700;font-weight:700}tr.entry.alert{background:#fff1e6}tr.entry.flagged{background:#fffbe6}
+        img.thumb{width:160px;height:90px;object-fit:cover;border-radius:4px;display:block}td.plate{font-weight:700;white-space:nowrap}
+        .live-status{font-weight:700;padding:.1em .5em;border-radius:4px}.live-status.live{background:#1b873f;color:#fff}.live-status.down{background:#888;color:#fff}
         .card{width:85.6mm;height:53.98mm;border:1px solid #333;border-radius:3mm;padding:3mm;display:flex;gap:3mm;background:#fff;font-size:9pt;line-height:1.25}
         .card .qr{width:44mm;height:44mm;flex:none}.card .qr svg{width:100%;height:100%}
         .card h2{font-size:11pt;margin:0 0 1mm}.card .name{font-size:12pt;font-weight:700}.card .cat{text-transform:uppercase;font-weight:700;letter-spacing:.05em}

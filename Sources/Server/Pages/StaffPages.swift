@@ -25,7 +25,17 @@ struct StaffPages {
             Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=300"],
                      body: .init(byteBuffer: ByteBuffer(string: StaffScript.scan)))
         }
+        router.get("/static/lane.js") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=300"],
+                     body: .init(byteBuffer: ByteBuffer(string: StaffScript.lane)))
+        }
         router.get("/") { _, _ -> Response in PageLayout.redirect("/scan") }
+        router.get("/lane") { request, _ -> Response in
+            guard let session = try await signedIn(request) else { return PageLayout.redirect("/login") }
+            let params = request.uri.queryParameters
+            return lanePage(session, checkpoint: params["checkpoint"].map(String.init) ?? "main-gate",
+                            lane: params["lane"].map(String.init) ?? "")
+        }
         router.get("/login") { request, _ -> Response in loginPage(error: nil, request: request) }
         router.post("/login") { request, context -> Response in try await login(request, context) }
         router.post("/logout") { request, _ -> Response in
@@ -178,6 +188,27 @@ struct StaffPages {
             """
         return PageLayout.page(title: "Scan", community: community, user: session.user.name, csrf: session.csrf,
                                body: body, script: "scan.js")
+    }
+
+    // MARK: Lane
+
+    /// The lane view: every passage at a checkpoint (or one lane) as it is decided, with its picture,
+    /// plate, verdict and the reasons; the list comes from `/api/v1/entries` and follows its stream.
+    func lanePage(_ session: WebSession, checkpoint: String, lane: String) -> Response {
+        let e = HTMLText.escape
+        let body = """
+            <section id="lane" data-checkpoint="\(e(checkpoint))" data-lane="\(e(lane))">
+            <form method="get" action="/lane" class="noprint" id="lane-view-form"><div class="row">
+            <div><label for="lv-checkpoint">Checkpoint</label><input id="lv-checkpoint" name="checkpoint" value="\(e(checkpoint))"></div>
+            <div><label for="lv-lane">Lane (empty: all)</label><input id="lv-lane" name="lane" value="\(e(lane))"></div>
+            <div><button class="primary" type="submit">Show</button></div></div></form>
+            <p>Passages at <strong>\(e(checkpoint))</strong>\(lane.isEmpty ? "" : ", lane " + e(lane)) ·
+            <span id="live-status" class="live-status down" aria-live="polite">connecting…</span></p>
+            <table><thead><tr><th>Picture</th><th>Time</th><th>Dir</th><th>Plate</th><th>Verdict</th><th>Registered as / card</th><th>Why</th></tr></thead>
+            <tbody id="lane-rows"></tbody></table></section>
+            """
+        return PageLayout.page(title: "Lane", community: community, user: session.user.name, csrf: session.csrf,
+                               body: body, script: "lane.js")
     }
 
     // MARK: Find

@@ -1,4 +1,4 @@
-/// The scan page's script: keeps the input focused for a USB scanner (keyboard wedge:
+/// The staff pages' scripts. `scan`: keeps the input focused for a USB scanner (keyboard wedge:
 /// the token then Enter), posts the scan, shows the verdict big, refreshes the lane's entries.
 enum StaffScript {
     static let scan = #"""
@@ -15,11 +15,11 @@ enum StaffScript {
           setInterval(focus, 1000); focus();
           function text(tag, value, cls) { const el = document.createElement(tag); el.textContent = value; if (cls) el.className = cls; return el; }
           async function refresh() {
-            const r = await fetch('/api/v1/entries?checkpoint=' + encodeURIComponent(checkpoint) + '&lane=' + encodeURIComponent(lane) + '&limit=20',
+            const r = await fetch('/api/v1/scans?checkpoint=' + encodeURIComponent(checkpoint) + '&lane=' + encodeURIComponent(lane) + '&limit=20',
                                   { credentials: 'same-origin' });
             if (!r.ok) return;
             const data = await r.json();
-            entries.replaceChildren(...data.entries.map(e => {
+            entries.replaceChildren(...data.scans.map(e => {
               const tr = document.createElement('tr');
               tr.append(text('td', new Date(e.at).toLocaleTimeString()), text('td', e.direction),
                         text('td', e.verdict.toUpperCase(), e.verdict), text('td', e.holder_name || '—'),
@@ -51,6 +51,71 @@ enum StaffScript {
             focus();
           });
           refresh();
+        })();
+        """#
+
+    /// The lane view: lists the lane's latest entry records, then follows them live over server-sent events.
+    /// The browser resumes a dropped stream with `Last-Event-ID`; after a refusal (signed out, server gone)
+    /// it opens a new stream after the last record shown, so nothing is missed or shown twice.
+    static let lane = #"""
+        (function () {
+          const root = document.getElementById('lane');
+          const rows = document.getElementById('lane-rows');
+          const status = document.getElementById('live-status');
+          const filter = 'checkpoint=' + encodeURIComponent(root.dataset.checkpoint)
+            + (root.dataset.lane ? '&lane=' + encodeURIComponent(root.dataset.lane) : '');
+          const limit = 50, shown = new Set();
+          let last = null, source = null;
+          function text(tag, value, cls) { const el = document.createElement(tag); el.textContent = value; if (cls) el.className = cls; return el; }
+          function row(e) {
+            const tr = document.createElement('tr');
+            tr.dataset.id = e.id; tr.className = 'entry ' + e.verdict;
+            const picture = document.createElement('td');
+            if (e.snapshot) {
+              const img = document.createElement('img');
+              img.src = e.snapshot; img.alt = 'picture of ' + (e.plate || 'the passage'); img.className = 'thumb'; img.loading = 'lazy';
+              picture.append(img);
+            }
+            const plate = e.plate ? e.plate + (e.plate_confidence != null ? ' (' + Math.round(e.plate_confidence * 100) + '%)' : '') : '—';
+            const who = e.registered_as || e.card_id || '';
+            tr.append(picture, text('td', new Date(e.at).toLocaleTimeString()), text('td', e.direction || ''),
+                      text('td', plate, 'plate'), text('td', e.verdict.toUpperCase(), e.verdict), text('td', who),
+                      text('td', e.reasons.map(r => r.message).join('; ')));
+            return tr;
+          }
+          function add(e, newest) {
+            if (shown.has(e.id)) return;
+            shown.add(e.id);
+            if (last === null || e.id > last) last = e.id;
+            if (newest) rows.prepend(row(e)); else rows.append(row(e));
+            while (rows.children.length > limit) { shown.delete(Number(rows.lastElementChild.dataset.id)); rows.lastElementChild.remove(); }
+          }
+          function setStatus(text, cls) { status.textContent = text; status.className = 'live-status ' + cls; }
+          function follow() {
+            source = new EventSource('/api/v1/entries/stream?' + filter + (last !== null ? '&after=' + last : ''));
+            source.onopen = () => setStatus('live', 'live');
+            source.addEventListener('entry', ev => add(JSON.parse(ev.data), true));
+            source.onerror = () => {
+              if (source.readyState === EventSource.CLOSED) {
+                setStatus('disconnected; retrying (sign in again if this stays)', 'down');
+                setTimeout(follow, 5000);
+              } else {
+                setStatus('reconnecting…', 'down');
+              }
+            };
+          }
+          async function start() {
+            try {
+              const r = await fetch('/api/v1/entries?' + filter + '&limit=' + limit, { credentials: 'same-origin' });
+              if (r.ok) {
+                const data = await r.json();
+                data.entries.forEach(e => add(e, false));
+                if (last === null) last = 0;
+              }
+            } catch (e) { /* the stream still starts */ }
+            follow();
+          }
+          start();
         })();
         """#
 }

@@ -5,7 +5,7 @@ import Hummingbird
 import Registry
 import Store
 
-/// Scans at the gate, the lane's recent entries, and what offline scanners need (keys, revocations).
+/// Scans at the gate, the lane's recent scans, and what offline scanners need (keys, revocations).
 struct ScanRoutes {
     let dependencies: ServerDependencies
 
@@ -27,8 +27,8 @@ struct ScanRoutes {
             let outcome = try await CardRoutes.run { try await office.scan(scan, by: principal) }
             return JSON.response(RegistryJSON.ScanResult(outcome), status: outcome.replayed ? .ok : .created)
         }
-        api.get("entries") { request, context -> Response in
-            let principal = try await dependencies.authorize(context, [.staff, .security, .admin], action: "read entries")
+        api.get("scans") { request, context -> Response in
+            let principal = try await dependencies.authorize(context, [.staff, .security, .admin], action: "read card scans")
             let params = request.uri.queryParameters
             guard let checkpoint = params["checkpoint"].map(String.init), !checkpoint.isEmpty else {
                 throw APIError.invalid("'checkpoint' is required")
@@ -41,7 +41,7 @@ struct ScanRoutes {
             } ?? 20
             let entries = try await dependencies.store.entries(
                 checkpoint: checkpoint, lane: params["lane"].map(String.init), limit: limit, by: principal, requestID: context.id)
-            return JSON.response(["entries": entries.map(RegistryJSON.Entry.init)])
+            return JSON.response(["scans": entries.map(RegistryJSON.Entry.init)])
         }
         api.get("keys") { _, context -> Response in
             _ = try await dependencies.authorize(context, Set(Role.allCases), action: "read the public keys")

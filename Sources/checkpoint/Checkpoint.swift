@@ -6,7 +6,7 @@ struct Checkpoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Operate checkpointd: entry cards, staff users, API tokens, configuration checks.",
-        subcommands: [TokenCommand.self, CardCommand.self, WatchlistCommand.self, UserCommand.self, ConfigCommand.self, ProbeCommand.self, BenchCommand.self,
+        subcommands: [TokenCommand.self, CardCommand.self, WatchlistCommand.self, UserCommand.self, ConfigCommand.self, ProbeCommand.self, TrackCommand.self, BenchCommand.self,
                       RecognizeCommand.self, EvalCommand.self])
 }
 

@@ -34,6 +34,7 @@ public enum APIServer {
         EventRoutes(dependencies: dependencies).register(on: api)
         VehicleRoutes(dependencies: dependencies).register(on: api)
         EntryRoutes(dependencies: dependencies).register(on: api)
+        AlertRoutes(dependencies: dependencies).register(on: api)
         return router
     }
 

@@ -157,26 +157,14 @@ extension Store {
     /// Passages, newest first (oldest first after `afterID`); the look-up and its terms are audited (plates
     /// are personal data). `actor` nil reads unaudited: only for a live stream whose opening was audited.
     public func passages(_ query: PassageQuery, by actor: Principal?, requestID: String? = nil) async throws(StoreError) -> [StoredPassage] {
-        var clauses: [String] = [], arguments: StatementArguments = [], detail: [String: String] = [:]
-        if let since = query.since { clauses.append("at >= ?"); arguments += [since] }
-        if let until = query.until { clauses.append("at < ?"); arguments += [until] }
-        if let checkpoint = query.checkpoint { clauses.append("checkpoint = ?"); arguments += [checkpoint]; detail["checkpoint"] = checkpoint }
-        if let lane = query.lane { clauses.append("lane = ?"); arguments += [lane]; detail["lane"] = lane }
-        if let plate = query.plate { clauses.append("plate = ?"); arguments += [plate]; detail["plate"] = plate }
-        if let verdict = query.verdict { clauses.append("verdict = ?"); arguments += [verdict.rawValue]; detail["verdict"] = verdict.rawValue }
-        if let before = query.beforeID { clauses.append("id < ?"); arguments += [before] }
-        if let after = query.afterID { clauses.append("id > ?"); arguments += [after] }
-        arguments += [max(1, min(query.limit, 500))]
-        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let sql = "SELECT * FROM passage \(filter) ORDER BY id \(query.afterID == nil ? "DESC" : "ASC") LIMIT ?"
-        let select = { @Sendable [arguments] (db: Database) throws -> [StoredPassage] in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredPassage.init)
-        }
-        guard let actor else { return try await read(select) }
-        let audit = AuditEntry(actor: actor, action: "passage.search", detail: detail, requestID: requestID)
-        return try await write { db in
-            try AuditLog.append(audit, in: db)
-            return try select(db)
-        }
+        var listing = Listing()
+        listing.add("at >= ?", query.since)
+        listing.add("at < ?", query.until)
+        listing.add("checkpoint = ?", query.checkpoint, audit: "checkpoint")
+        listing.add("lane = ?", query.lane, audit: "lane")
+        listing.add("plate = ?", query.plate, audit: "plate")
+        listing.add("verdict = ?", query.verdict?.rawValue, audit: "verdict")
+        return try await listing.fetch(from: "passage", before: query.beforeID, after: query.afterID, limit: query.limit, store: self,
+                                       actor: actor, action: "passage.search", requestID: requestID, StoredPassage.init)
     }
 }

@@ -1,0 +1,60 @@
+import Access
+import Checkpoint
+import Foundation
+import HummingbirdTesting
+import Registry
+import Store
+import Testing
+import TestSupport
+@testable import Server
+
+/// Alert records over the API: a watchlist hit from a passage and a camera condition, filters, roles, the stream.
+struct AlertRoutesTests {
+    static func watchlistHit(_ store: Store, plate: String, key: String) async throws {
+        let entry = WatchlistEntry(id: "w-\(key)", kind: .plate, value: plate, reason: "stolen", severity: .critical, createdBy: "s",
+                                   createdAt: Date())
+        let context = DecisionContext(registrations: [], watchlist: [entry], policy: CheckpointPolicy(timeZone: TimeZone(identifier: "UTC")!))
+        let sighting = VehicleSighting(plate: plate, confidence: 0.95, at: Date(), source: "cam-1",
+                                       snapshot: .init(path: "snapshots/ab/abc.jpg", sha256: "abc"))
+        let record = EntryDecider.decide(Passage(checkpoint: "north", lane: "1", vehicles: [sighting]), context: context)[0]
+        _ = try await store.recordPassage(record, sourceKey: key)
+    }
+
+    @Test func alertsAreListedFilteredAndFollowedBySecurityOnly() async throws {
+        let harness = try await APIHarness.make()
+        let store = harness.store
+        try await Self.watchlistHit(store, plate: "粤BD27584", key: "a/1")
+        _ = try await store.raiseCameraAlert(NewAlert(kind: "camera_offline", severity: .warning, raisedAt: Date(), cameraID: "cam-2",
+                                                      message: "cam-2 is offline"))
+        try await harness.run { client in
+            let security = harness.tokens[.security]
+            let all = try await client.call(.get, "/api/v1/alerts", token: security)
+            #expect(all.status == .ok)
+            let items = try #require(all.json["alerts"] as? [[String: Any]])
+            #expect(items.map { $0["kind"] as? String } == ["camera_offline", "watchlist_hit"])
+            let hit = items[1]
+            #expect(hit["severity"] as? String == "critical" && hit["entry_id"] as? Int == 1)
+            #expect(hit["snapshot"] as? String == "/api/v1/entries/1/snapshot.jpg")
+            #expect((hit["evidence"] as? [String: String])?["matched"] == "exact")
+            #expect((hit["evidence"] as? [String: String])?["snapshot"] == nil, "no file paths of the server")
+
+            let critical = try await client.call(.get, "/api/v1/alerts?severity=critical&checkpoint=north", token: security)
+            #expect((critical.json["alerts"] as? [[String: Any]])?.count == 1)
+            let open = try await client.call(.get, "/api/v1/alerts?camera=cam-2&open=true&limit=1", token: security)
+            #expect((open.json["alerts"] as? [[String: Any]])?.count == 1 && open.json["next_before"] as? Int == 2)
+            #expect(try await client.call(.get, "/api/v1/alerts?severity=loud", token: security).status == .unprocessableContent)
+            #expect(try await client.call(.get, "/api/v1/alerts?open=maybe", token: security).status == .unprocessableContent)
+            #expect(try await client.call(.get, "/api/v1/alerts", token: harness.tokens[.staff]).status == .forbidden)
+
+            // Live: a new hit arrives on an open stream with its id.
+            let port = try #require(client.port)
+            let stream = try EventStreamClient(port: port, path: "/api/v1/alerts/stream", token: security)
+            #expect(await stream.waitForStatus(timeout: .seconds(5)) == 200)
+            try await Self.watchlistHit(store, plate: "京A00001", key: "a/2")
+            let events = await stream.events(1, timeout: .seconds(5))
+            #expect(events.map(\.id) == ["3"] && events.first?.name == "alert")
+            #expect(events.first?.data.contains("京A00001") == true)
+        }
+        #expect(try await store.auditEntries(.init(action: "alert.")).count >= 4)
+    }
+}

@@ -85,12 +85,12 @@ struct CameraDaemonTests {
         #expect(masked.output.contains("admin:***@"))
     }
 
-    @Test func demoClipScriptMakesAPlayableClipAndItsPlateTimetable() throws {
+    @Test func demoClipScriptMakesAPlayableClipAndItsPlateTimetable() async throws {
         let dir = try TemporaryDirectory()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/make-demo-clip.sh")
         let out = dir.file("demo.mp4")
-        let made = try runTool("/bin/bash", [script.path, "--size", "640x360", "--fps", "10",
+        let made = try await runToolOffPool("/bin/bash", [script.path, "--size", "640x360", "--fps", "10",
                                              "--plates", "京A12345,粤BD12345", out.path])
         #expect(made.status == 0)
         let timetable = try String(contentsOf: dir.file("demo.plates.tsv"), encoding: .utf8)

@@ -13,7 +13,7 @@ struct PassageEndToEndTests {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/make-demo-clip.sh")
         let clip = fixture.directory.file("lane.mp4")
-        let made = try runTool("/bin/bash", [script.path, "--plates", "粤BD27584,川AF369W1", clip.path])
+        let made = try await runToolOffPool("/bin/bash", [script.path, "--plates", "粤BD27584,川AF369W1", clip.path])
         #expect(made.status == 0)
         let server = try RTSPServerProcess(file: clip, port: try freePort(), seconds: 120)
         defer { server.stop() }

@@ -162,3 +162,17 @@ public func runTool(_ path: String, _ arguments: [String], stdin: String? = nil)
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// `runTool` on a thread of its own, for tools that run for seconds: a test blocking one of the (on a 2-core
+/// machine, two) threads of Swift's shared pool would stall every other test's async work meanwhile.
+public func runToolOffPool(_ path: String, _ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            do {
+                continuation.resume(returning: try runTool(path, arguments, stdin: stdin))
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+}

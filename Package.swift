@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // System libraries, linked through pkg-config (module maps only).
@@ -48,6 +49,12 @@ let package = Package(
         ]),
         // Decisions: a lane's vehicles, card scans and gate signals → explained entry records. Pure logic.
         .target(name: "Checkpoint", dependencies: ["Registry", "Plates"]),
+        // Alert routing (actions, quiet hours, de-duplication, escalation), case states, delivery retries and
+        // webhook signatures. Pure logic.
+        .target(name: "Alerting", dependencies: [
+            "Registry",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Plate text, region formats and look-alike characters. Pure logic.
         .target(name: "Plates"),
         // Holders, entry cards, signed tokens and scan decisions. Pure logic.
@@ -57,12 +64,12 @@ let package = Package(
         ]),
         // checkpointd.yaml and cameras/*.yaml, validated once at the edge.
         .target(name: "Config", dependencies: [
-            "Access",
+            "Access", "Alerting", "Registry",
             .product(name: "Yams", package: "Yams"),
         ]),
         // The one SQLite database: schema, migrations, audit log, tokens.
         .target(name: "Store", dependencies: [
-            "Access", "Registry", "Checkpoint",
+            "Access", "Registry", "Checkpoint", "Alerting",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -72,9 +79,17 @@ let package = Package(
             "Access", "Registry", "Store", "CQREncode",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Cases out to the grid case system (Open311 GeoReport v2) and webhooks: the outbox worker, retries,
+        // status polling.
+        .target(name: "Delivery", dependencies: [
+            "Alerting", "Config", "Store",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // HTTP API, auth, errors, metrics.
         .target(name: "Server", dependencies: [
-            "Access", "Store", "Registry", "Cards", "Capture", "Imaging", "Plates", "Checkpoint",
+            "Access", "Store", "Registry", "Cards", "Capture", "Imaging", "Plates", "Checkpoint", "Alerting",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -85,7 +100,7 @@ let package = Package(
         // The daemon's assembly: services, systemd protocol, signals, reload.
         .target(name: "Daemon", dependencies: [
             "Access", "Config", "Store", "Server", "Cards", "Registry", "Capture", "Imaging", "CFFmpeg", "CJPEG", "CQREncode",
-            "Checkpoint", "PlateReader", "Plates",
+            "Checkpoint", "PlateReader", "Plates", "Alerting", "Delivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -109,6 +124,11 @@ let package = Package(
         ], path: "Tests/TestSupport"),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Registry"]),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "Registry"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Alerting", "Config", "Store", "Access", "Checkpoint", "Registry",
+            "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Plates"]),
         .testTarget(name: "PlatesTests", dependencies: ["Plates"]),
         .testTarget(name: "PlateReaderTests", dependencies: ["PlateReader", "CPlateKernels", "Plates", "Imaging", "TestSupport"]),

@@ -21,7 +21,7 @@ public struct ConfigLoader: Sendable {
         let folder = file.deletingLastPathComponent()
         let top = try root.mapping(allowed: [
             "listen", "state_directory", "community", "retention", "log_level", "http", "store",
-            "bootstrap", "tokens", "cameras_directory", "cards", "capture",
+            "bootstrap", "tokens", "cameras_directory", "cards", "capture", "alerts", "cases",
         ])
 
         let listenMap = try top.required("listen").mapping(allowed: ["address", "port"])
@@ -105,11 +105,16 @@ public struct ConfigLoader: Sendable {
         let camerasDirectory = Self.resolve(try top["cameras_directory"]?.string() ?? "cameras", against: folder)
         let cameras = try CameraLoader(environment: environment).loadFolder(camerasDirectory)
 
-        return DaemonConfig(
+        let alerting = try AlertingConfigLoader.load(alerts: top["alerts"], cases: top["cases"], folder: folder,
+                                                     timeZone: community.timeZone, environment: environment)
+
+        var config = DaemonConfig(
             file: file, listen: listen, stateDirectory: stateDirectory, community: community,
             retention: retention, logLevel: logLevel, http: http, store: store,
             bootstrap: .init(adminTokenFile: adminTokenFile, adminPasswordFile: adminPasswordFile), tokens: tokens,
             camerasDirectory: camerasDirectory, cameras: cameras, cards: cards, capture: capture)
+        config.alerting = alerting
+        return config
     }
 
     /// Parses one YAML file into a located root node.

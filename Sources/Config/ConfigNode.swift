@@ -115,6 +115,19 @@ struct ConfigNode {
         return ConfigMapping(owner: self, entries: entries)
     }
 
+    /// A mapping whose keys are names the user chooses (checkpoints), in file order.
+    func namedEntries() throws(ConfigError) -> [(String, ConfigNode)] {
+        guard case .mapping(let mapping) = node else { throw error("must be a mapping of names to values, got \(shown)") }
+        var entries: [(String, ConfigNode)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let scalar) = keyNode else {
+                throw ConfigError(file: file, line: keyNode.mark?.line, key: path, message: "keys must be plain text")
+            }
+            entries.append((scalar.string, ConfigNode(node: value, file: file, path: path.isEmpty ? scalar.string : "\(path).\(scalar.string)")))
+        }
+        return entries
+    }
+
     private static func nearest(to key: String, in candidates: [String]) -> String? {
         let scored = candidates.map { ($0, editDistance(key, $0)) }.min { $0.1 < $1.1 }
         guard let (best, distance) = scored, distance <= max(2, key.count / 3) else { return nil }

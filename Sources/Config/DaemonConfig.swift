@@ -22,6 +22,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var cameras: [CameraConfig]
     public var cards: Cards
     public var capture: Capture
+    /// Alert routing and case delivery (`alerts:`, `cases:`).
+    public var alerting: AlertingConfig = AlertingConfig()
 
     /// Settings shared by all cameras.
     public struct Capture: Sendable, Equatable {

@@ -3,6 +3,7 @@ import Capture
 import Cards
 import Checkpoint
 import Config
+import Delivery
 import Foundation
 import Hummingbird
 import Logging
@@ -83,6 +84,9 @@ public struct Daemon {
             logger.critical("cannot load the plate reader: \(error)")
             return .cannotCreate
         }
+        store.configureAlerting(Self.alertingSetup(config))
+        let outbox = OutboxWorker(store: store, targets: config.alerting.targets,
+                                  logger: makeLogger("checkpointd.delivery", Logger.Level(config.logLevel)))
         let analysisLogger = makeLogger("checkpointd.analysis", Logger.Level(config.logLevel))
         let desk = PassageDesk(store: store, policy: CheckpointPolicy(timeZone: config.community.timeZone), logger: analysisLogger)
         let snapshotQuality = config.capture.snapshotQuality
@@ -99,6 +103,10 @@ public struct Daemon {
 
         let live = LiveConfiguration(initial: config, loader: loader, store: store, notifier: notifier, logger: logger)
         await live.observe { config in cards.update(config.cardSettings) }
+        await live.observe { config in
+            store.configureAlerting(Self.alertingSetup(config))
+            outbox.update(config.alerting.targets)
+        }
         await live.observe { config in await Self.followCameras(config, cameras: cameras, store: store, logger: logger) }
         let registry = PrometheusCollectorRegistry()
         let health = DaemonHealth(store: store, configuration: live, notifier: notifier, cameras: cameras,
@@ -127,6 +135,8 @@ public struct Daemon {
                 .init(service: ReloadService(reloader: live)),
                 .init(service: SystemdService(notifier: notifier, store: store, logger: logger)),
                 .init(service: RetentionService(store: store, days: { await live.current.retention.days }, logger: logger)),
+                .init(service: EscalationService(store: store, logger: logger)),
+                .init(service: outbox),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
@@ -138,6 +148,11 @@ public struct Daemon {
         }
         logger.notice("stopped")
         return .ok
+    }
+
+    /// The store's alert routing from `alerts:` and `cases:`.
+    static func alertingSetup(_ config: DaemonConfig) -> AlertingSetup {
+        AlertingSetup(rules: config.alerting.rules, targets: config.alerting.targets.map(\.target), community: config.community.id)
     }
 
     /// Starts, stops and restarts cameras to match `config`; alerts of cameras no

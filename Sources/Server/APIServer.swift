@@ -35,6 +35,7 @@ public enum APIServer {
         VehicleRoutes(dependencies: dependencies).register(on: api)
         EntryRoutes(dependencies: dependencies).register(on: api)
         AlertRoutes(dependencies: dependencies).register(on: api)
+        CaseRoutes(dependencies: dependencies).register(on: api)
         return router
     }
 

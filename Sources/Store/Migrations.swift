@@ -243,6 +243,82 @@ enum Migrations {
                 ALTER TABLE alert ADD COLUMN passage_id INTEGER REFERENCES passage(id);
                 """)
         }
+        migrator.registerMigration("v8_alerting") { db in
+            // Alerts gain routing (action, announced), de-duplication (key, counter), escalation and
+            // acknowledgement. `alert_event` is the append-only log the live stream replays by id, so a client
+            // resuming from Last-Event-ID also sees repeats, escalations and acknowledgements. Cases and their
+            // transitions, and the outbox whose rows are written in the same transaction as the case change.
+            try db.execute(sql: """
+                ALTER TABLE alert ADD COLUMN dedup_key TEXT;
+                ALTER TABLE alert ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE alert ADD COLUMN last_raised_at DATETIME;
+                ALTER TABLE alert ADD COLUMN action TEXT NOT NULL DEFAULT 'live';
+                ALTER TABLE alert ADD COLUMN announced INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE alert ADD COLUMN escalations INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE alert ADD COLUMN escalated_at DATETIME;
+                ALTER TABLE alert ADD COLUMN acknowledged_at DATETIME;
+                ALTER TABLE alert ADD COLUMN acknowledged_by TEXT;
+                ALTER TABLE alert ADD COLUMN ack_note TEXT;
+                ALTER TABLE alert ADD COLUMN case_id INTEGER;
+                CREATE INDEX alert_dedup ON alert(dedup_key, id);
+                CREATE TABLE alert_event (
+                    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                    alert_id  INTEGER NOT NULL REFERENCES alert(id),
+                    kind      TEXT NOT NULL,
+                    at        DATETIME NOT NULL,
+                    actor     TEXT,
+                    note      TEXT,
+                    announce  INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE INDEX alert_event_alert ON alert_event(alert_id);
+                CREATE TABLE grid_case (
+                    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+                    alert_id         INTEGER NOT NULL UNIQUE REFERENCES alert(id),
+                    checkpoint       TEXT,
+                    kind             TEXT NOT NULL,
+                    severity         TEXT NOT NULL,
+                    summary          TEXT NOT NULL,
+                    state            TEXT NOT NULL,
+                    opened_at        DATETIME NOT NULL,
+                    opened_by        TEXT NOT NULL,
+                    updated_at       DATETIME NOT NULL,
+                    acknowledged_at  DATETIME,
+                    closed_at        DATETIME,
+                    external_ref     TEXT,
+                    external_token   TEXT,
+                    external_status  TEXT
+                );
+                CREATE INDEX grid_case_opened ON grid_case(opened_at);
+                CREATE TABLE case_transition (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    case_id     INTEGER NOT NULL REFERENCES grid_case(id),
+                    from_state  TEXT,
+                    to_state    TEXT NOT NULL,
+                    at          DATETIME NOT NULL,
+                    actor       TEXT NOT NULL,
+                    note        TEXT NOT NULL DEFAULT ''
+                );
+                CREATE INDEX case_transition_case ON case_transition(case_id);
+                CREATE TABLE outbox (
+                    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+                    case_id          INTEGER NOT NULL REFERENCES grid_case(id),
+                    transition_id    INTEGER REFERENCES case_transition(id),
+                    target           TEXT NOT NULL,
+                    target_kind      TEXT NOT NULL,
+                    event            TEXT NOT NULL,
+                    payload          TEXT NOT NULL,
+                    idempotency_key  TEXT NOT NULL UNIQUE,
+                    state            TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')),
+                    attempts         INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at  DATETIME NOT NULL,
+                    last_status      INTEGER,
+                    last_error       TEXT,
+                    delivered_at     DATETIME,
+                    created_at       DATETIME NOT NULL
+                );
+                CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+                """)
+        }
         return migrator
     }
 }

@@ -88,6 +88,7 @@ extension Store {
     /// hits are audited. A second call with the same `sourceKey` returns the first passage and no new alerts.
     public func recordPassage(_ record: Checkpoint.EntryRecord, sourceKey: String, recordedAt: Date = Date())
         async throws(StoreError) -> (passage: StoredPassage, alerts: [AlertRecord], duplicate: Bool) {
+        let setup = alertingSetup
         let result = try await write { db -> (passage: StoredPassage, alerts: [AlertRecord], duplicate: Bool) in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM passage WHERE source_key = ?", arguments: [sourceKey]) {
                 return (StoredPassage(row: row), [], true)
@@ -123,11 +124,15 @@ extension Store {
                     evidence["cost"] = String(hit.cost)
                 }
                 let severity = AlertRecord.Severity(rawValue: reason.severity.rawValue) ?? .warning
-                var alert = try Self.insert(NewAlert(kind: reason.code.rawValue, severity: severity, raisedAt: record.at,
-                                                     checkpoint: record.checkpoint, lane: record.lane,
-                                                     cameraID: record.vehicle?.source, message: reason.message, evidence: evidence), db)
-                try db.execute(sql: "UPDATE alert SET passage_id = ? WHERE id = ?", arguments: [id, alert.id])
-                alert.passageID = id
+                // The same plate (or card) flagged again within the window counts on the first alert.
+                var (alert, repeated) = try Self.raise(
+                    NewAlert(kind: reason.code.rawValue, severity: severity, raisedAt: record.at, checkpoint: record.checkpoint,
+                             lane: record.lane, cameraID: record.vehicle?.source, message: reason.message, evidence: evidence),
+                    subject: record.vehicle?.plate ?? record.card?.cardID, setup: setup, in: db)
+                if !repeated {
+                    try db.execute(sql: "UPDATE alert SET passage_id = ? WHERE id = ?", arguments: [id, alert.id])
+                    alert.passageID = id
+                }
                 alerts.append(alert)
             }
             for hit in record.hits {
@@ -141,7 +146,10 @@ extension Store {
         }
         if !result.duplicate {
             changes.committed(.passage)
-            if !result.alerts.isEmpty { changes.committed(.alert) }
+            if !result.alerts.isEmpty {
+                changes.committed(.alert)
+                changes.committed(.outbox)
+            }
         }
         return result
     }

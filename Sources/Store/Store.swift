@@ -1,5 +1,7 @@
+import Alerting
 import Foundation
 import GRDB
+import Synchronization
 
 /// The daemon's one SQLite database (WAL), shared by the daemon and the CLI.
 ///
@@ -29,6 +31,8 @@ public final class Store: Sendable {
     let scanQueue = ScanCommitQueue()
     /// Wakes live streams after commits of passages and alerts.
     public let changes = StoreChanges()
+    /// Alert routing rules and case targets (see `configureAlerting`).
+    let alerting = Mutex(AlertingSetup())
 
     /// Opens (creating if needed) the database in `stateDirectory` and migrates it.
     public init(stateDirectory: URL, options: Options = .init()) throws(StoreError) {

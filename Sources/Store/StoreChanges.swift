@@ -6,7 +6,7 @@ import Synchronization
 /// from its last seen id, so the database stays the one source of truth, a reader that falls behind
 /// loses nothing, and a reconnecting one resumes from its `Last-Event-ID` with the same query.
 public final class StoreChanges: Sendable {
-    public enum Topic: Sendable, Hashable { case passage, alert }
+    public enum Topic: Sendable, Hashable { case passage, alert, outbox }
 
     private struct State {
         var next = 0

@@ -51,9 +51,13 @@ struct AlertRoutesTests {
             let stream = try EventStreamClient(port: port, path: "/api/v1/alerts/stream", token: security)
             #expect(await stream.waitForStatus(timeout: .seconds(5)) == 200)
             try await Self.watchlistHit(store, plate: "京A00001", key: "a/2")
-            let events = await stream.events(1, timeout: .seconds(5))
-            #expect(events.map(\.id) == ["3"] && events.first?.name == "alert")
-            #expect(events.first?.data.contains("京A00001") == true)
+            // The log so far: hit raised (1), its case opened by the default rules (2), camera alert raised (3).
+            let events = await stream.events(2, timeout: .seconds(5))
+            #expect(events.map(\.id) == ["4", "5"] && events.allSatisfy { $0.name == "alert" })
+            let raised = try #require(try JSONSerialization.jsonObject(with: Data(events[0].data.utf8)) as? [String: Any])
+            #expect(raised["event"] as? String == "raised" && raised["announce"] as? Bool == true)
+            #expect(((raised["alert"] as? [String: Any])?["message"] as? String ?? "").hasPrefix("京A00001 is on the watchlist (stolen)"))
+            #expect(events[1].data.contains(#""event":"case_opened""#))
         }
         #expect(try await store.auditEntries(.init(action: "alert.")).count >= 4)
     }

@@ -84,13 +84,13 @@ struct EntryRoutesTests {
             try await Self.record(store, plate: "京A00004", key: "s/4")
             try await Self.record(store, plate: "京A00005", checkpoint: "south", key: "s/5")
             let resumed = try EventStreamClient(port: port, path: "/api/v1/entries/stream", token: staff, lastEventID: lastSeen)
-            #expect(await resumed.events(3, timeout: .seconds(2)).map(\.id) == ["4", "5"], "exactly the missed ones, once")
+            #expect(await resumed.events(3, timeout: .seconds(5)).map(\.id) == ["4", "5"], "exactly the missed ones, once")
             try await Self.record(store, plate: "京A00006", key: "s/6")
             #expect(await resumed.events(1, timeout: .seconds(5)).map(\.id) == ["6"])
 
             // Filters and `after` (a page that has just listed the newest rows).
             let south = try EventStreamClient(port: port, path: "/api/v1/entries/stream?checkpoint=south&after=0", token: staff)
-            #expect(await south.events(3, timeout: .seconds(2)).map(\.id) == ["3", "5"])
+            #expect(await south.events(3, timeout: .seconds(5)).map(\.id) == ["3", "5"])
 
             let bad = try EventStreamClient(port: port, path: "/api/v1/entries/stream", token: staff, lastEventID: "yesterday")
             #expect(await bad.waitForStatus(timeout: .seconds(5)) == 422)

@@ -13,7 +13,7 @@ import TestSupport
         let store = try Store(stateDirectory: dir.url)
         let first = try await store.appliedMigrations()
         #expect(first == ["v1_tokens_and_audit", "v2_registry", "v3_alerts", "v4_watchlist", "v5_gate_events", "v6_vehicles",
-                          "v7_passages"])
+                          "v7_passages", "v8_alerting"])
         let minted = APIToken.mint()
         _ = try await store.createToken(name: "gate", role: .device, digest: minted.digest, source: .cli, by: admin)
         try store.close()
@@ -132,7 +132,14 @@ struct CameraAlertStoreTests {
 
         try await store.clearCameraAlert(cameraID: "north", kind: "camera_offline", at: Date())
         #expect(try await store.alerts().first?.clearedAt != nil)
-        let later = try await store.raiseCameraAlert(alert)
+        // The camera drops again within the de-duplication window: the same alert, reopened, counted twice.
+        let soon = try await store.raiseCameraAlert(alert)
+        #expect(soon.id == first.id && soon.repeats == 2 && soon.clearedAt == nil)
+        try await store.clearCameraAlert(cameraID: "north", kind: "camera_offline", at: Date())
+        // After the window, a new outage is a new alert.
+        var afterWindow = alert
+        afterWindow.raisedAt = Date().addingTimeInterval(601)
+        let later = try await store.raiseCameraAlert(afterWindow)
         #expect(later.id != first.id, "a new outage is a new alert")
 
         _ = try await store.raiseCameraAlert(NewAlert(kind: "camera_frozen", severity: .warning, raisedAt: Date(),

@@ -6,7 +6,7 @@ public enum CaseState: String, Sendable, Equatable, CaseIterable, Codable {
     /// Where a case may go from here.
     public var next: [CaseState] {
         switch self {
-        case .new: [.acknowledged, .dispatched, .rejected]
+        case .new: [.acknowledged, .dispatched, .resolved, .rejected]
         case .acknowledged: [.dispatched, .resolved, .rejected]
         case .dispatched: [.resolved, .rejected]
         case .resolved: [.closed, .dispatched]  // reopened: sent out again

@@ -24,7 +24,7 @@ public final class OutboxWorker: Service, Sendable {
                 logger: Logger) {
         self.store = store
         self.targets = Mutex(Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { $1 }))
-        self.sender = CaseSender(client: HTTPClient(eventLoopGroupProvider: .singleton), retry: retry)
+        self.sender = CaseSender(client: .shared, retry: retry)  // the process-wide client: no shutdown to forget
         self.idle = idle
         self.logger = logger
     }
@@ -44,7 +44,6 @@ public final class OutboxWorker: Service, Sendable {
                 await group.waitForAll()
             }
         }
-        try await sender.client.shutdown()
     }
 
     private func deliverLoop(_ wakes: AsyncStream<Void>) async {

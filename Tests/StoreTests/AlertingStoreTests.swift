@@ -89,7 +89,7 @@ struct AlertingStoreTests {
         rules.rules = [.init(minSeverity: .critical, action: .openCase)]
         let (dir, store) = try Self.store(rules: rules, targets: [])
         defer { withExtendedLifetime(dir) {} }
-        let t0 = Date()
+        let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded())  // the database keeps milliseconds
         let alert = try #require(try await Self.hit(store, severity: .warning, at: t0, key: "k1").alerts.first)
         #expect(alert.severity == .warning && alert.caseID == nil)
         #expect(try await store.escalateDueAlerts(now: t0.addingTimeInterval(299)).isEmpty)

@@ -19,6 +19,7 @@ public enum APIServer {
         session.registerPublic(on: router)
 
         StaffPages(dependencies: dependencies).register(on: router)
+        SecurityPage(dependencies: dependencies).register(on: router)
 
         let authFailures = Counter(label: "checkpointd_auth_failures_total", factory: factory)
         let api = router.group("api/v1")

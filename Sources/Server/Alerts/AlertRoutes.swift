@@ -31,9 +31,11 @@ struct AlertRoutes {
                 }
                 query.limit = value
             }
+            // Read first, so a client that lists and then follows from `last_event_id` misses nothing.
+            let lastEvent = try await store.latestAlertEventID()
             let alerts = try await store.alerts(query, by: principal, requestID: context.id)
             let next = alerts.count == query.limit ? alerts.last?.id : nil
-            return JSON.response(Page(alerts: alerts.map(Item.init), nextBefore: next))
+            return JSON.response(Page(alerts: alerts.map(Item.init), nextBefore: next, lastEventId: lastEvent))
         }
         api.get("alerts/stream") { request, context -> Response in
             let principal = try await dependencies.authorize(context, Self.roles, action: "follow alerts")
@@ -130,6 +132,8 @@ struct AlertRoutes {
         let alerts: [Item]
         /// Pass as `before` for the next (older) page; absent on the last page.
         let nextBefore: Int64?
+        /// Follow `/alerts/stream?after=` this to get every change since the list was read.
+        let lastEventId: Int64
     }
 
     /// One entry of the live log: what happened, and the alert as it is now.

@@ -7,7 +7,7 @@ import NIOCore
 /// The shared frame of the staff pages: plain HTML that works on a cheap tablet, no framework.
 enum PageLayout {
     static func page(title: String, community: String, user: String?, csrf: String? = nil, body: String,
-                     script: String? = nil) -> Response {
+                     script: String? = nil, wide: Bool = false) -> Response {
         let e = HTMLText.escape
         var html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -15,11 +15,11 @@ enum PageLayout {
             <title>\(e(title)) · \(e(community))</title>
             """
         if let csrf { html += "<meta name=\"csrf-token\" content=\"\(e(csrf))\">" }
-        html += "<link rel=\"stylesheet\" href=\"/static/staff.css\"></head><body>"
+        html += "<link rel=\"stylesheet\" href=\"/static/staff.css\"></head><body\(wide ? " class=\"wide\"" : "")>"
         html += "<header><strong>\(e(community))</strong> · checkpointd"
         if let user {
             html += """
-                <nav><a href="/scan">Scan</a> <a href="/lane">Lane</a> <a href="/cards/new">Issue card</a> <a href="/cards">Find card</a>
+                <nav><a href="/scan">Scan</a> <a href="/lane">Lane</a> <a href="/security">Security</a> <a href="/cards/new">Issue card</a> <a href="/cards">Find card</a>
                 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(e(csrf ?? ""))">
                 <button type="submit" class="link">Sign out \(e(user))</button></form></nav>
                 """
@@ -73,6 +73,18 @@ enum PageLayout {
         td.allow,td.allowed{color:#1b873f;font-weight:700}td.deny,td.denied{color:#b00020;font-weight:700}td.alert{color:#e65100;font-weight:700}
         td.flagged{color:#9a6700;font-weight:700}tr.entry.alert{background:#fff1e6}tr.entry.flagged{background:#fffbe6}
         img.thumb{width:160px;height:90px;object-fit:cover;border-radius:4px;display:block}td.plate{font-weight:700;white-space:nowrap}
+        body.wide main{max-width:1600px}.figures{display:flex;gap:2em;flex-wrap:wrap;align-items:center}.figure{font-size:2em;font-weight:800}
+        button.small{font:inherit;font-size:.8em;padding:.3em .8em;border-radius:6px;border:1px solid #999;background:#fff;cursor:pointer}
+        .split{display:flex;gap:2em;flex-wrap:wrap}.split>div{flex:1;min-width:20em}
+        article.alert{display:flex;gap:1em;align-items:flex-start;padding:.7em;margin:.5em 0;border-radius:8px;border-left:10px solid #888;background:#fafafa}
+        article.alert.critical{border-color:#b00020;background:#ffe9ec}article.alert.warning{border-color:#e65100;background:#fff4e5}
+        article.alert.info{border-color:#1d3557}article.alert.acked{opacity:.75}article.alert.cleared{opacity:.55}
+        article.alert.critical:not(.acked){animation:blink 1s step-start infinite}
+        article.alert .what{flex:1}article.alert .title{display:flex;gap:.6em;font-weight:800;text-transform:capitalize}
+        article.alert .sev{text-transform:none}.critical .sev{color:#b00020}.warning .sev{color:#e65100}
+        article.alert .meta{color:#555;font-size:.85em}article.alert .actions{display:flex;flex-direction:column;gap:.4em;min-width:12em}
+        article.alert .actions button{margin:0}article.alert .repeats,article.alert .escalated{color:#b00020}
+        tr.camera.offline td.cam-state,tr.camera.frozen td.cam-state{color:#b00020;font-weight:700}
         .live-status{font-weight:700;padding:.1em .5em;border-radius:4px}.live-status.live{background:#1b873f;color:#fff}.live-status.down{background:#888;color:#fff}
         .card{width:85.6mm;height:53.98mm;border:1px solid #333;border-radius:3mm;padding:3mm;display:flex;gap:3mm;background:#fff;font-size:9pt;line-height:1.25}
         .card .qr{width:44mm;height:44mm;flex:none}.card .qr svg{width:100%;height:100%}

@@ -161,7 +161,9 @@ struct StaffPages {
             expiresAt: Date().addingTimeInterval(Double(lifetime.components.seconds)),
             audit: AuditEntry(actor: user.principal, action: "session.login", requestID: context.id))
         let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
-        return PageLayout.redirect("/scan", cookie: WebSessions.cookie(cookie.secret, maxAge: Int(lifetime.components.seconds), secure: secure))
+        // Security centre staff land on their page; gate staff and admins on the scan page.
+        return PageLayout.redirect(user.role == .security ? "/security" : "/scan",
+                                   cookie: WebSessions.cookie(cookie.secret, maxAge: Int(lifetime.components.seconds), secure: secure))
     }
 
     // MARK: Scan

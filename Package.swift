@@ -119,7 +119,7 @@ let package = Package(
 
         // Shared test helpers: temporary state dirs, spawning the daemon, raw sockets.
         .target(name: "TestSupport", dependencies: [
-            "Config",
+            "Config", "Alerting",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),

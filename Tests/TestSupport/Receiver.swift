@@ -9,30 +9,38 @@ import Synchronization
 
 /// The grid case system and a webhook receiver of the tests' own, on 127.0.0.1, that fail on demand:
 /// each request takes the next scripted answer (status, optional Retry-After) and succeeds once the script is used up.
-final class Receiver: Sendable {
-    struct Request: Sendable {
-        let path: String
-        let headers: HTTPFields
-        let body: Data
+public final class Receiver: Sendable {
+    public struct Request: Sendable {
+        public let path: String
+        public let headers: HTTPFields
+        public let body: Data
     }
 
-    struct Answer: Sendable {
-        var status: Int
-        var retryAfter: String?
-        var body: String?
+    public struct Answer: Sendable {
+        public var status: Int
+        public var retryAfter: String?
+        public var body: String?
+
+        public init(status: Int, retryAfter: String? = nil, body: String? = nil) {
+            self.status = status
+            self.retryAfter = retryAfter
+            self.body = body
+        }
     }
 
-    let secret = Data("a-shared-webhook-secret-of-the-test".utf8)
+    public init() {}
+
+    public let secret = Data("a-shared-webhook-secret-of-the-test".utf8)
     private let state = Mutex<(script: [Answer], requests: [Request], keys: Set<String>, status: String, notes: String,
                                giveToken: Bool)>(([], [], [], "open", "", false))
 
-    func script(_ answers: [Answer]) { state.withLock { $0.script = answers } }
-    func fail(_ statuses: Int...) { script(statuses.map { Answer(status: $0) }) }
-    var requests: [Request] { state.withLock { $0.requests } }
+    public func script(_ answers: [Answer]) { state.withLock { $0.script = answers } }
+    public func fail(_ statuses: Int...) { script(statuses.map { Answer(status: $0) }) }
+    public var requests: [Request] { state.withLock { $0.requests } }
     /// Distinct deliveries (by idempotency key, or Open311's checkpointd_ref) the receiver has accepted.
-    var accepted: Set<String> { state.withLock { $0.keys } }
-    func close(notes: String) { state.withLock { $0.status = "closed"; $0.notes = notes } }
-    func answerWithToken() { state.withLock { $0.giveToken = true } }
+    public var accepted: Set<String> { state.withLock { $0.keys } }
+    public func close(notes: String) { state.withLock { $0.status = "closed"; $0.notes = notes } }
+    public func answerWithToken() { state.withLock { $0.giveToken = true } }
 
     private func next(_ request: Request) -> Answer? {
         state.withLock { state in
@@ -92,7 +100,7 @@ final class Receiver: Sendable {
         return router
     }
 
-    static func form(_ text: String) -> [String: String] {
+    public static func form(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1).map {
@@ -103,11 +111,19 @@ final class Receiver: Sendable {
         return fields
     }
 
-    /// Runs the receiver for the body's duration and hands it the port.
-    func run(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+    /// Runs the receiver for the body's duration and hands it the port (`port` 0: any free one).
+    public func run(port: Int = 0, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
         var logger = Logger(label: "receiver")
         logger.logLevel = .critical
-        let app = Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
-        try await app.test(.live) { client in try await body(client.port!) }
+        let (bound, announce) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                              onServerRunning: { channel in announce.yield(channel.localAddress?.port ?? port) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            var ports = bound.makeAsyncIterator()
+            guard let actual = await ports.next() else { return }
+            defer { group.cancelAll() }
+            try await body(actual)
+        }
     }
 }

@@ -206,3 +206,7 @@ print("| %d | %s | %s | %s | %s |" % (len(first), pct(first, 50), pct(first, 95)
   echo "Frames analysed per second per core with the reader in the loop: $(python3 -c "print(round(5 * $seconds / max(0.01, $cpu), 1))") (5 fps analysed over ${seconds} s used ${cpu} s of CPU, decoding included)."
   echo
 fi
+
+# Alerts: fan-out to live security clients (SSE) and the outbox's delivery rate to a local webhook receiver.
+python3 scripts/bench-alerts.py "$bin" --clients "${ALERT_CLIENTS:-50}" --alerts "${ALERT_COUNT:-100}" \
+  --deliveries "${ALERT_DELIVERIES:-300}"

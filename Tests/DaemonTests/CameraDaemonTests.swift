@@ -56,15 +56,15 @@ struct CameraDaemonTests {
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)
 
-        let rows = try runTool("/usr/bin/sqlite3", [fixture.databasePath,
+        let rows = try await runToolOffPool("/usr/bin/sqlite3", [fixture.databasePath,
             "SELECT kind, severity, camera_id, checkpoint, cleared_at IS NULL FROM alert"])
         #expect(rows.output.trimmingCharacters(in: .whitespacesAndNewlines) == "camera_offline|warning|dead|main-gate|1")
     }
 
-    @Test func probeReportsFramesSizeAndCodecAsJSON() throws {
+    @Test func probeReportsFramesSizeAndCodecAsJSON() async throws {
         let dir = try TemporaryDirectory()
         let clip = try Media.clip(dir.file("probe.mp4"), seconds: 1, width: 320, height: 240)
-        let ok = try runTool(BuildProducts.executable("checkpoint").path, ["probe", clip.path, "--seconds", "2", "--json"])
+        let ok = try await runToolOffPool(BuildProducts.executable("checkpoint").path, ["probe", clip.path, "--seconds", "2", "--json"])
         #expect(ok.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(ok.output.utf8)) as? [String: Any])
         #expect(json["frames_decoded"] as? Int == 25)
@@ -74,11 +74,11 @@ struct CameraDaemonTests {
         #expect(json["fps"] is Double || json["fps"] is Int)
 
         try Data(repeating: 7, count: 4000).write(to: dir.file("junk.mp4"))
-        let bad = try runTool(BuildProducts.executable("checkpoint").path, ["probe", dir.file("junk.mp4").path, "--json"])
+        let bad = try await runToolOffPool(BuildProducts.executable("checkpoint").path, ["probe", dir.file("junk.mp4").path, "--json"])
         #expect(bad.status == 1)
         #expect(bad.output.contains("not a valid stream"))
 
-        let masked = try runTool(BuildProducts.executable("checkpoint").path,
+        let masked = try await runToolOffPool(BuildProducts.executable("checkpoint").path,
                                  ["probe", "rtsp://admin:hunter2@127.0.0.1:\(try freePort())/x", "--json", "--timeout", "2"])
         #expect(masked.status == 1)
         #expect(!masked.output.contains("hunter2"))
@@ -97,7 +97,7 @@ struct CameraDaemonTests {
         let rows = timetable.split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
         #expect(rows.map { $0[2] } == ["京A12345", "粤BD12345"])
         #expect(rows.map { $0[3] } == ["blue", "green"])
-        let probe = try runTool(BuildProducts.executable("checkpoint").path, ["probe", out.path, "--seconds", "5", "--json"])
+        let probe = try await runToolOffPool(BuildProducts.executable("checkpoint").path, ["probe", out.path, "--seconds", "5", "--json"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(probe.output.utf8)) as? [String: Any])
         #expect(json["width"] as? Int == 640 && json["height"] as? Int == 360)
         #expect(json["frames_decoded"] as? Int == 120, "12 s at 10 fps")

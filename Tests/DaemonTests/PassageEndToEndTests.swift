@@ -20,7 +20,7 @@ struct PassageEndToEndTests {
         try fixture.addCamera(id: "lane", url: server.url, extra: "analyse_fps: 5\nplate_regions: [cn]")
         let list = try fixture.directory.write("kind,value,reason,severity,valid_until\nplate,粤BD27584,stolen,critical,\n",
                                               to: "watchlist.csv")
-        let imported = try runTool(BuildProducts.executable("checkpoint").path,
+        let imported = try await runToolOffPool(BuildProducts.executable("checkpoint").path,
                                    ["watchlist", "import", list.path, "--config", fixture.configPath])
         #expect(imported.status == 0)
 
@@ -58,10 +58,10 @@ struct PassageEndToEndTests {
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)
 
-        let alerts = try runTool("/usr/bin/sqlite3", [fixture.databasePath,
+        let alerts = try await runToolOffPool("/usr/bin/sqlite3", [fixture.databasePath,
             "SELECT DISTINCT kind, severity, camera_id FROM alert WHERE kind = 'watchlist_hit'"])
         #expect(alerts.output.trimmingCharacters(in: .whitespacesAndNewlines) == "watchlist_hit|critical|lane")
-        let snapshots = try runTool("/usr/bin/sqlite3", [fixture.databasePath,
+        let snapshots = try await runToolOffPool("/usr/bin/sqlite3", [fixture.databasePath,
             "SELECT COUNT(*) FROM passage WHERE snapshot_path IS NULL"])
         #expect(snapshots.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "every passage keeps its picture")
     }

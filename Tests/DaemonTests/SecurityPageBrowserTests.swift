@@ -12,7 +12,7 @@ struct SecurityPageBrowserTests {
         var daemon = try DaemonProcess(fixture: fixture)
         #expect(await daemon.waitUntilHealthy(), "\(daemon.log)")
         let admin = try String(contentsOf: fixture.bootstrapTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let created = try runTool(BuildProducts.executable("checkpoint").path,
+        let created = try await runToolOffPool(BuildProducts.executable("checkpoint").path,
                                   ["user", "create", "--name", "centre", "--role", "security", "--config", fixture.configPath],
                                   stdin: "correct horse battery\n")
         #expect(created.status == 0)

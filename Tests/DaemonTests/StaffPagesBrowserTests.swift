@@ -10,7 +10,7 @@ import TestSupport
         let daemon = try DaemonProcess(fixture: fixture)
         #expect(await daemon.waitUntilHealthy(), "\(daemon.log)")
         let admin = try String(contentsOf: fixture.bootstrapTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let created = try runTool(BuildProducts.executable("checkpoint").path,
+        let created = try await runToolOffPool(BuildProducts.executable("checkpoint").path,
                                   ["user", "create", "--name", "guard", "--role", "staff", "--config", fixture.configPath],
                                   stdin: "correct horse battery\n")
         #expect(created.status == 0)
@@ -47,7 +47,7 @@ import TestSupport
         let token = try #require(card.json["token"] as? String)
         let image = fixture.directory.file("printed-qr.png")
         try await browser.screenshot("#card-qr").write(to: image)
-        let decoded = try runTool("/usr/bin/zbarimg", ["--raw", "-q", image.path])
+        let decoded = try await runToolOffPool("/usr/bin/zbarimg", ["--raw", "-q", image.path])
         #expect(decoded.output.trimmingCharacters(in: .whitespacesAndNewlines) == token)
 
         // Scan: allow.
@@ -94,7 +94,7 @@ import TestSupport
         let daemon = try DaemonProcess(fixture: fixture)
         #expect(await daemon.waitUntilHealthy(), "\(daemon.log)")
         let admin = try String(contentsOf: fixture.bootstrapTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let created = try runTool(BuildProducts.executable("checkpoint").path,
+        let created = try await runToolOffPool(BuildProducts.executable("checkpoint").path,
                                   ["user", "create", "--name", "guard", "--role", "staff", "--config", fixture.configPath],
                                   stdin: "correct horse battery\n")
         #expect(created.status == 0)
@@ -104,7 +104,7 @@ import TestSupport
             """)
         #expect(listed.status == .created, "\(listed.text)")
         let picture = fixture.directory.file("car.jpg")
-        #expect(try runTool("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180", "-frames:v", "1", "-y",
+        #expect(try await runToolOffPool("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180", "-frames:v", "1", "-y",
                                                 picture.path]).status == 0)
         let jpeg = try Data(contentsOf: picture).base64EncodedString()
 

@@ -60,11 +60,16 @@ public final class WebDriver: @unchecked Sendable {
         } else if method == .post {
             payload = Data("{}".utf8)
         }
-        let connection = try RawConnection(port: port)
-        connection.send("\(method.rawValue) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        let port = self.port
+        let request = "\(method.rawValue) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
             + "Content-Type: application/json; charset=utf-8\r\nContent-Length: \(payload.count)\r\n\r\n"
-            + String(decoding: payload, as: UTF8.self))
-        let reply = connection.readResponse(timeout: .seconds(60))
+            + String(decoding: payload, as: UTF8.self)
+        // The browser may take seconds to answer (a page load): wait on a thread of our own, not the shared pool's.
+        let reply = try await offPool {
+            let connection = try RawConnection(port: port)
+            connection.send(request)
+            return connection.readResponse(timeout: .seconds(60))
+        }
         let statusCode = reply.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
         let responseBody = reply.range(of: "\r\n\r\n").map { String(reply[$0.upperBound...]) } ?? ""
         let json = (try? JSONSerialization.jsonObject(with: Data(responseBody.utf8))) as? [String: Any]
@@ -166,10 +171,15 @@ public func runTool(_ path: String, _ arguments: [String], stdin: String? = nil)
 /// `runTool` on a thread of its own, for tools that run for seconds: a test blocking one of the (on a 2-core
 /// machine, two) threads of Swift's shared pool would stall every other test's async work meanwhile.
 public func runToolOffPool(_ path: String, _ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, output: String) {
+    try await offPool { try runTool(path, arguments, stdin: stdin) }
+}
+
+/// Runs blocking work (a process, a socket read) on a thread of its own and awaits its result.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
             do {
-                continuation.resume(returning: try runTool(path, arguments, stdin: stdin))
+                continuation.resume(returning: try body())
             } catch {
                 continuation.resume(throwing: error)
             }

@@ -25,13 +25,8 @@ struct CaseRoutes {
                 query.state = value
             }
             query.checkpoint = params["checkpoint"].map(String.init)
-            query.since = try params["since"].map { try AuditRoutes.time($0, "since") }
-            query.until = try params["until"].map { try AuditRoutes.time($0, "until") }
-            query.beforeID = try params["before"].map { text -> Int64 in
-                guard let id = Int64(text), id > 0 else { throw APIError.invalid("'before' must be a case id") }
-                return id
-            }
-            query.limit = try Self.limit(params["limit"].map(String.init))
+            let window = try ListWindow(request, what: "a case id")
+            (query.since, query.until, query.beforeID, query.limit) = (window.since, window.until, window.before, window.limit)
             let cases = try await store.cases(query, by: principal, requestID: context.id)
             return JSON.response(Page(cases: cases.map(Item.init), nextBefore: cases.count == query.limit ? cases.last?.id : nil))
         }
@@ -76,7 +71,8 @@ struct CaseRoutes {
                 }
                 state = value
             }
-            let items = try await store.outbox(state: state, limit: try Self.limit(params["limit"].map(String.init)))
+            let window = try ListWindow(request, what: "a delivery id")
+            let items = try await store.outbox(state: state, before: window.before, limit: window.limit)
             return JSON.response(["deliveries": items.map(Delivery.init)])
         }
         api.post("outbox/:id/retry") { _, context -> Response in
@@ -87,11 +83,6 @@ struct CaseRoutes {
         }
     }
 
-    static func limit(_ text: String?) throws -> Int {
-        guard let text else { return 50 }
-        guard let value = Int(text), (1...500).contains(value) else { throw APIError.invalid("'limit' must be a whole number from 1 to 500") }
-        return value
-    }
 
     struct Move: Decodable { let to: String; let note: String? }
 

@@ -23,19 +23,8 @@ struct EntryRoutes {
         api.get("entries") { request, context -> Response in
             let principal = try await dependencies.authorize(context, Self.roles, action: "read entry records")
             var query = try Self.filter(request)
-            let params = request.uri.queryParameters
-            query.since = try params["since"].map { try AuditRoutes.time($0, "since") }
-            query.until = try params["until"].map { try AuditRoutes.time($0, "until") }
-            if let before = params["before"] {
-                guard let id = Int64(before), id > 0 else { throw APIError.invalid("'before' must be an entry id") }
-                query.beforeID = id
-            }
-            if let limit = params["limit"] {
-                guard let value = Int(limit), (1...500).contains(value) else {
-                    throw APIError.invalid("'limit' must be a whole number from 1 to 500")
-                }
-                query.limit = value
-            }
+            let window = try ListWindow(request, what: "an entry id")
+            (query.since, query.until, query.beforeID, query.limit) = (window.since, window.until, window.before, window.limit)
             let passages = try await store.passages(query, by: principal, requestID: context.id)
             let next = passages.count == query.limit ? passages.last?.id : nil
             return JSON.response(Page(entries: passages.map(Item.init), nextBefore: next))

@@ -1,4 +1,5 @@
 import Access
+import Alerting
 import Checkpoint
 import Foundation
 import HummingbirdTesting
@@ -60,5 +61,34 @@ struct AlertRoutesTests {
             #expect(events[1].data.contains(#""event":"case_opened""#))
         }
         #expect(try await store.auditEntries(.init(action: "alert.")).count >= 4)
+    }
+
+    /// The security page's stream: a client that drops and reconnects with `Last-Event-ID` gets exactly the
+    /// alert log entries it missed — new alerts and acknowledgements alike — and then the live ones.
+    @Test func aReconnectingClientGetsExactlyTheMissedAlertEvents() async throws {
+        let harness = try await APIHarness.make()
+        let store = harness.store
+        store.configureAlerting(AlertingSetup(rules: AlertRules(rules: [], timeZone: TimeZone(identifier: "UTC")!), community: "t"))
+        try await harness.run { client in
+            let port = try #require(client.port)
+            let security = try #require(harness.tokens[.security])
+            let live = try EventStreamClient(port: port, path: "/api/v1/alerts/stream", token: security)
+            #expect(await live.waitForStatus(timeout: .seconds(5)) == 200)
+            try await Self.watchlistHit(store, plate: "京A00001", key: "r/1")
+            let first = await live.events(1, timeout: .seconds(5))
+            #expect(first.map(\.id) == ["1"])
+            live.close()
+
+            // Missed while away: a second alert and the acknowledgement of the first.
+            try await Self.watchlistHit(store, plate: "京A00002", key: "r/2")
+            _ = try await store.acknowledgeAlert(1, by: .system, note: "seen")
+            let back = try EventStreamClient(port: port, path: "/api/v1/alerts/stream", token: security, lastEventID: "1")
+            let missed = await back.events(3, timeout: .seconds(5))
+            #expect(missed.map(\.id) == ["2", "3"], "exactly the missed entries, once")
+            #expect(missed.map { $0.data.contains(#""event":"raised""#) } == [true, false])
+            #expect(missed.last?.data.contains(#""event":"acknowledged""#) == true)
+            try await Self.watchlistHit(store, plate: "京A00003", key: "r/3")
+            #expect(await back.events(1, timeout: .seconds(5)).map(\.id) == ["4"])
+        }
     }
 }

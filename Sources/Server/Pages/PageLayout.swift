@@ -1,3 +1,4 @@
+import Access
 import Cards
 import Foundation
 import HTTPTypes
@@ -6,7 +7,7 @@ import NIOCore
 
 /// The shared frame of the staff pages: plain HTML that works on a cheap tablet, no framework.
 enum PageLayout {
-    static func page(title: String, community: String, user: String?, csrf: String? = nil, body: String,
+    static func page(title: String, community: String, user: String?, role: Role? = nil, csrf: String? = nil, body: String,
                      script: String? = nil, wide: Bool = false) -> Response {
         let e = HTMLText.escape
         var html = """
@@ -19,7 +20,7 @@ enum PageLayout {
         html += "<header><strong>\(e(community))</strong> · checkpointd"
         if let user {
             html += """
-                <nav><a href="/scan">Scan</a> <a href="/lane">Lane</a> <a href="/security">Security</a> <a href="/cards/new">Issue card</a> <a href="/cards">Find card</a>
+                <nav>\(links(for: role))
                 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(e(csrf ?? ""))">
                 <button type="submit" class="link">Sign out \(e(user))</button></form></nav>
                 """
@@ -28,6 +29,17 @@ enum PageLayout {
         if let script { html += "<script src=\"/static/\(script)\"></script>" }
         html += "</body></html>"
         return Response(status: .ok, headers: htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The pages the signed-in person may open: gate staff the gate's, the security centre its own, admins all.
+    static func links(for role: Role?) -> String {
+        let gate = #"<a href="/scan">Scan</a> <a href="/lane">Lane</a> <a href="/cards/new">Issue card</a> <a href="/cards">Find card</a>"#
+        let security = #"<a href="/security">Security</a>"#
+        switch role {
+        case .staff: return gate
+        case .security: return security
+        default: return gate + " " + security
+        }
     }
 
     static var htmlHeaders: HTTPFields {

@@ -38,7 +38,7 @@ struct SecurityPage {
                 <tbody id="failed-rows"></tbody></table></div></section>
                 """
             return PageLayout.page(title: "Security centre", community: dependencies.cards.currentSettings.communityName,
-                                   user: session.user.name, csrf: session.csrf, body: body, script: "security.js", wide: true)
+                                   user: session.user.name, role: session.user.role, csrf: session.csrf, body: body, script: "security.js", wide: true)
         }
     }
 }

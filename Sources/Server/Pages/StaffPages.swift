@@ -188,7 +188,7 @@ struct StaffPages {
             <section><h2>Last 20 at this lane</h2><table><thead><tr><th>Time</th><th>Dir</th><th>Verdict</th><th>Holder</th><th>Unit</th><th>Reason</th></tr></thead>
             <tbody id="entries"></tbody></table></section>
             """
-        return PageLayout.page(title: "Scan", community: community, user: session.user.name, csrf: session.csrf,
+        return PageLayout.page(title: "Scan", community: community, user: session.user.name, role: session.user.role, csrf: session.csrf,
                                body: body, script: "scan.js")
     }
 
@@ -209,7 +209,7 @@ struct StaffPages {
             <table><thead><tr><th>Picture</th><th>Time</th><th>Dir</th><th>Plate</th><th>Verdict</th><th>Registered as / card</th><th>Why</th></tr></thead>
             <tbody id="lane-rows"></tbody></table></section>
             """
-        return PageLayout.page(title: "Lane", community: community, user: session.user.name, csrf: session.csrf,
+        return PageLayout.page(title: "Lane", community: community, user: session.user.name, role: session.user.role, csrf: session.csrf,
                                body: body, script: "lane.js")
     }
 
@@ -258,7 +258,7 @@ struct StaffPages {
             <button class="primary" type="submit">Search</button></form></section>
             <section>\(results)</section>
             """
-        return PageLayout.page(title: "Find a card", community: community, user: session.user.name, csrf: session.csrf, body: body)
+        return PageLayout.page(title: "Find a card", community: community, user: session.user.name, role: session.user.role, csrf: session.csrf, body: body)
     }
 
     // MARK: Issue
@@ -299,7 +299,7 @@ struct StaffPages {
             <div><label for="quota_days">per days</label><input id="quota_days" name="quota_days" type="number" min="1" max="366"></div></div>
             <button class="primary" type="submit">Issue card</button></form></section>
             """
-        var response = PageLayout.page(title: "Issue card", community: community, user: session.user.name, csrf: session.csrf, body: body)
+        var response = PageLayout.page(title: "Issue card", community: community, user: session.user.name, role: session.user.role, csrf: session.csrf, body: body)
         if error != nil { response.status = .unprocessableContent }
         return response
     }
@@ -368,7 +368,7 @@ struct StaffPages {
         }
         // The print button's inline handler is blocked by the CSP; the script file is not needed for printing.
         body = body.replacingOccurrences(of: " onclick=\"window.print()\"", with: "")
-        return PageLayout.page(title: "Card \(card.id)", community: community, user: session.user.name, csrf: session.csrf, body: body)
+        return PageLayout.page(title: "Card \(card.id)", community: community, user: session.user.name, role: session.user.role, csrf: session.csrf, body: body)
     }
 
     // MARK: Forms

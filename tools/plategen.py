@@ -26,7 +26,7 @@ import os
 import subprocess
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 # --------------------------------------------------------------------------- charset
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -79,6 +79,19 @@ CJK_FONT_FILES = [
     ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", 2),
     ("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC", 1),
 ]
+# Extra Latin faces used only on US plates (more varied state fonts); weight 0 elsewhere.
+US_EXTRA_FONT_FILES = [
+    ("NimbusSansNarrow-Regular.otf", 2),
+    ("LiberationSansNarrow-Regular.ttf", 2),
+    ("DejaVuSansCondensed.ttf", 2),
+    ("URWGothic-Demi.otf", 1),
+    ("NimbusSans-Regular.otf", 1),
+    ("NimbusMonoPS-Bold.otf", 1),
+    ("LiberationMono-Bold.ttf", 1),
+]
+# Plate-like province glyphs: the sans faces (Bold mostly), with stroke-width jitter.
+PLATE_CJK_FACES = [("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", 3),
+                   ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", 1)]
 GLYPH_SIZE = 96
 
 
@@ -105,12 +118,19 @@ class Fonts:
     """The fonts the generator uses, with a glyph-mask cache."""
 
     def __init__(self):
-        self.latin, self.latin_w = [], []
+        self.latin, self.latin_w, self.us_w = [], [], []
         for name, w in LATIN_FONT_FILES:
             p = _find_file(name)
             if p:
                 self.latin.append(ImageFont.truetype(p, GLYPH_SIZE))
                 self.latin_w.append(w)
+                self.us_w.append(w)
+        for name, w in US_EXTRA_FONT_FILES:
+            p = _find_file(name)
+            if p:
+                self.latin.append(ImageFont.truetype(p, GLYPH_SIZE))
+                self.latin_w.append(0)
+                self.us_w.append(w)
         self.cjk, self.cjk_w = [], []
         for name, face, w in CJK_FONT_FILES:
             p = _find_file(name)
@@ -134,7 +154,18 @@ class Fonts:
             raise RuntimeError("fonts missing: apt-get install fonts-noto-cjk fonts-dejavu-core "
                                "fonts-liberation fonts-urw-base35 fonts-noto-mono")
         self.latin_p = np.array(self.latin_w, float) / sum(self.latin_w)
+        self.us_p = np.array(self.us_w, float) / sum(self.us_w)
         self.cjk_p = np.array(self.cjk_w, float) / sum(self.cjk_w)
+        # plate-like province faces: indices into self.cjk (Sans faces only)
+        self.plate_cjk, plate_w = [], []
+        for name, face, w in PLATE_CJK_FACES:
+            for i, f in enumerate(self.cjk):
+                if os.path.basename(f.path) == name:
+                    self.plate_cjk.append(i)
+                    plate_w.append(w)
+        if not self.plate_cjk:
+            self.plate_cjk, plate_w = [0], [1]
+        self.plate_cjk_p = np.array(plate_w, float) / sum(plate_w)
         self._cache: dict = {}
 
     def describe(self) -> list[str]:
@@ -144,8 +175,33 @@ class Fonts:
     def pick_latin(self, rng) -> int:
         return int(rng.choice(len(self.latin), p=self.latin_p))
 
+    def pick_us(self, rng) -> int:
+        return int(rng.choice(len(self.latin), p=self.us_p))
+
     def pick_cjk(self, rng) -> int:
         return int(rng.choice(len(self.cjk), p=self.cjk_p))
+
+    def plate_glyph(self, ch: str, rng) -> Image.Image:
+        """Province glyph in a plate-like look: a sans CJK face (Bold mostly) whose strokes are
+        thickened or thinned a little (max/min filter on the 96 px mask), tight-cropped; the
+        caller stretches it to the 45x90 mm character box."""
+        k = int(rng.choice(len(self.plate_cjk), p=self.plate_cjk_p))
+        fid = self.plate_cjk[k]
+        bold = os.path.basename(self.cjk[fid].path).startswith("NotoSansCJK-Bold")
+        # stroke change in px at 96 px: Bold -2..+2, Regular 0..+4
+        ops = [-2, -2, 0, 0, 0, 2] if bold else [0, 2, 2, 4]
+        d = int(ops[rng.integers(len(ops))])
+        key = ("plate", ch, fid, d)
+        m = self._cache.get(key)
+        if m is None:
+            m = self.glyph(ch, fid, True)
+            if d:
+                m = ImageOps.expand(m, border=4, fill=0)
+                for _ in range(abs(d) // 2):
+                    m = m.filter(ImageFilter.MaxFilter(3) if d > 0 else ImageFilter.MinFilter(3))
+                m = m.crop(m.getbbox() or (0, 0, m.width, m.height))
+            self._cache[key] = m
+        return m
 
     def glyph(self, ch: str, font_id: int, cjk: bool) -> Image.Image:
         """Tight ink mask ('L') of one character."""
@@ -301,12 +357,16 @@ def render_cn(rng, fonts: Fonts, kind: str):
     lf = fonts.pick_latin(rng)
     cf = fonts.pick_cjk(rng)
     bar_one = rng.random() < 0.6
+    plate_like = rng.random() < 0.75  # plate-font-like province glyph (else a plain CJK face)
     x = left
     for i, ch in enumerate(label):
         col = text
         if kind == "police" and ch == "警":
             col = _jit(rng, (200, 20, 25), 15)
-        if ch in PROVINCES or ch in SPECIALS:
+        if ch in PROVINCES and plate_like:
+            m = fonts.plate_glyph(ch, rng)
+            _paste_glyph(img, m, (x * s, y0 * s, cw * s, ch_h * s), col)
+        elif ch in PROVINCES or ch in SPECIALS:
             m = fonts.glyph(ch, cf, True)
             _paste_glyph(img, m, (x * s, y0 * s, cw * s, ch_h * s), col)
         elif ch == "1" and bar_one:
@@ -370,7 +430,7 @@ def _draw_small_text(img, fonts, rng, text, cx, cy, h, color, font_id=None, sque
 
 
 def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze, spacing,
-                    sep, max_w, emboss=None):
+                    sep, max_w, emboss=None, outline=None, highlight=None):
     """Draws the label groups; separators between groups are drawn but not labelled."""
     items = []
     for gi, g in enumerate(groups):
@@ -403,6 +463,12 @@ def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze,
         if kind == "ch":
             m = fonts.glyph(ch, font_id, False)
             gw = max(m.width / m.height, 0.22) * h * squeeze * (w / (max(m.width / m.height, 0.22) * h * squeeze))
+            if outline is not None:  # outlined characters: the glyph drawn around in another colour
+                o = h * 0.035
+                for ox, oy in ((-o, 0), (o, 0), (0, -o), (0, o), (-o, -o), (o, o), (-o, o), (o, -o)):
+                    _paste_glyph(img, m, (x + ox, cy - h / 2 + oy, gw, h), outline)
+            if highlight is not None:  # embossed: light edge up-left
+                _paste_glyph(img, m, (x - h * 0.025, cy - h / 2 - h * 0.025, gw, h), highlight)
             if emboss is not None:
                 _paste_glyph(img, m, (x + h * 0.03, cy - h / 2 + h * 0.03, gw, h), emboss)
             _paste_glyph(img, m, (x, cy - h / 2, gw, h), color)
@@ -451,7 +517,7 @@ def render_us(rng, fonts: Fonts):
         cx, cy = W * _u(rng, 0.1, 0.9), H * _u(rng, 0.2, 0.6)
         d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_pale_color(rng))
     tc = _text_color(rng)
-    fid = fonts.pick_latin(rng)
+    fid = fonts.pick_us(rng)
     # state name on top, slogan at bottom (not part of the label)
     if rng.random() < 0.85:
         sc = _text_color(rng) if rng.random() < 0.5 else tc
@@ -472,10 +538,30 @@ def render_us(rng, fonts: Fonts):
     if len(groups) == 1 and rng.random() < 0.3 and len(label) >= 5:  # drawn gap/hyphen inside
         k = int(rng.integers(2, len(label) - 1))
         groups = [label[:k], label[k:]]
+    # extra clutter: bolts / screw holes, a small county or registration line
+    if rng.random() < 0.4:
+        r = H * _u(rng, 0.025, 0.045)
+        bc = _jit(rng, (120, 120, 120), 50)
+        for fx in (0.2, 0.8):
+            for fy in ((0.2,) if rng.random() < 0.6 else (0.2, 0.8)):
+                cx, cy = W * fx + _u(rng, -2, 2), H * fy + _u(rng, -2, 2)
+                d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=bc)
+    if rng.random() < 0.25:
+        txt = ["COUNTY", "APR", "2025", "REG EXP", "JUL 26", "PASSENGER", "TRUCK", "COMMERCIAL"][rng.integers(8)]
+        _draw_small_text(img, fonts, rng, txt, W * _u(rng, 0.15, 0.85), H * _u(rng, 0.76, 0.92), H * _u(rng, 0.06, 0.1),
+                         _text_color(rng))
     h = H * _u(rng, 0.38, 0.5)
-    emboss = (90, 90, 90) if rng.random() < 0.2 else None
+    style = rng.random()
+    emboss = outline = highlight = None
+    if style < 0.2:  # embossed: dark shadow, sometimes a light edge on the other side
+        emboss = _jit(rng, (90, 90, 90), 25)
+        if rng.random() < 0.5:
+            highlight = _jit(rng, (250, 250, 250), 4)
+    elif style < 0.3:  # outlined characters
+        outline = _text_color(rng) if rng.random() < 0.5 else _jit(rng, (20, 20, 20), 10)
+        tc = _pale_color(rng) if rng.random() < 0.5 else tc
     _draw_main_text(img, fonts, rng, groups, W / 2 + _u(rng, -0.03, 0.03) * W, H * _u(rng, 0.5, 0.56), h, tc,
-                    fid, _u(rng, 0.8, 1.1), _u(rng, 0.04, 0.14), sep, W * 0.92, emboss)
+                    fid, _u(rng, 0.8, 1.1), _u(rng, 0.04, 0.14), sep, W * 0.92, emboss, outline, highlight)
     # licence plate frame (often with dealer text at the bottom)
     if rng.random() < 0.35:
         fc = _jit(rng, (30, 30, 30), 20) if rng.random() < 0.7 else _jit(rng, (190, 190, 190), 20)
@@ -772,6 +858,191 @@ def augment_real(img, rng):
     return img
 
 
+# --------------------------------------------------------------------------- province swap
+def _otsu(values: np.ndarray) -> float:
+    hist, edges = np.histogram(values, bins=64, range=(0, 256))
+    p = hist.astype(np.float64) / max(1, hist.sum())
+    centres = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(p)
+    m0 = np.cumsum(p * centres)
+    mt = m0[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mt * w0 - m0) ** 2 / (w0 * (1 - w0))
+    between[~np.isfinite(between)] = -1
+    return float(edges[int(np.argmax(between)) + 1])
+
+
+def _runs(mask: np.ndarray):
+    """(start, end_exclusive) of the True runs of a 1-D boolean array."""
+    m = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    d = np.diff(m)
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def find_province_box(img):
+    """Estimates where the province character of a (tight, real) Chinese plate crop is.
+
+    Returns dict(x0, x1, y0, y1 (x1/y1 exclusive), bright (text brighter than plate), ink mask,
+    gray) — from the binarised text: the text rows from the row projection of the right part,
+    the gap between the first and the second character as the emptiest column in 10-22 % of
+    the width, the left edge as the first ink column.  Falls back to the GA 36 fractions
+    (province at 3.5-14 % of the width) where the projection is not clear."""
+    g = to_gray(img)
+    h, w = g.shape
+    core = g[int(h * 0.2):max(int(h * 0.2) + 1, int(h * 0.8)), int(w * 0.2):int(w * 0.95)]
+    t = _otsu(core.ravel())
+    bright = (core > t).mean() < 0.5  # the text is the minority class
+    ink = g > t if bright else g < t
+    # text rows: row ink profile over the characters right of the province
+    rows = ink[:, int(w * 0.2):int(w * 0.95)].mean(1)
+    rr = [(a, b) for a, b in _runs(rows > 0.12) if b - a >= h * 0.35]
+    if rr:
+        y0, y1 = max(rr, key=lambda r: r[1] - r[0])
+    else:
+        y0, y1 = int(round(h * 0.12)), int(round(h * 0.88))
+    band = ink[y0:y1]
+    cols = band.mean(0)
+    sm = np.convolve(cols, [0.25, 0.5, 0.25], mode="same")
+    # left edge: first column with ink (a bright plate border is full height: skip it)
+    xl = None
+    for x in range(0, int(w * 0.12)):
+        if cols[x] > 0.08 and not (x < w * 0.04 and cols[x] > 0.85):
+            xl = x
+            break
+    # the gap after the province: where a 45 mm character ends (8.5-16 % of the width after
+    # its left edge), else anywhere in 11-22 % of the width
+    if xl is not None:
+        a, b = xl + int(round(w * 0.085)), xl + int(math.ceil(w * 0.16))
+    else:
+        a, b = int(w * 0.11), int(math.ceil(w * 0.22))
+    a, b = max(a, int(w * 0.08)), min(b, int(math.ceil(w * 0.24)))
+    b = max(b, a + 2)
+    seg = sm[a:b]
+    lo = seg.min() if seg.size else 1.0
+    if seg.size and lo < 0.2:
+        idx = np.flatnonzero(seg <= lo + 0.02)
+        # leftmost run of near-minimum columns: the gap after the first character
+        run_end = idx[0]
+        while run_end + 1 in set(idx.tolist()):
+            run_end += 1
+        gap = a + (idx[0] + run_end) // 2
+        x1 = a + idx[0]
+        while x1 > 0 and cols[x1 - 1] < 0.05:  # step back over empty columns
+            x1 -= 1
+        x1 = max(x1, 1)
+    else:
+        gap = x1 = int(round(w * 0.15))
+    x0 = xl
+    if x0 is None or not (w * 0.075 <= x1 - x0 <= w * 0.17):
+        x0 = max(0, int(round(x1 - w * 0.105)))
+    if x1 - x0 < w * 0.075:  # safe fallback: the GA 36 position on a tight crop
+        x0, x1 = int(round(w * 0.035)), int(round(w * 0.14))
+    x0 = max(x0, x1 - int(round(w * 0.13)))  # left border / scene ink is not the character
+    return {"x0": int(x0), "x1": int(x1), "gap": int(gap), "y0": int(y0), "y1": int(y1),
+            "bright": bool(bright), "ink": ink, "gray": g, "threshold": t}
+
+
+def _sharpness(gray: np.ndarray, contrast: float) -> float:
+    if gray.ndim != 2 or gray.shape[0] < 1 or gray.shape[1] < 2:
+        return 0.0
+    dx = np.abs(np.diff(gray, axis=1))
+    return float(np.percentile(dx, 97)) / max(contrast, 1.0)
+
+
+def swap_province(img, label: str, rng, fonts: Fonts, new: str | None = None):
+    """Replaces the province character of a real Chinese plate crop by another one.
+
+    The first character's box (find_province_box) is covered with the plate colour (a plane
+    fitted to the plate pixels around it, plus their noise), then `new` (default: uniform over
+    the 31 provinces) is drawn in a plate-like glyph (Fonts.plate_glyph) stretched to the box,
+    in the text colour of the other characters, with a blur matched to their edge sharpness.
+    Returns (RGB image, new label); where the crop does not look like a plate it returns the
+    very `img` object it was given and the label unchanged."""
+    orig, img = img, img.convert("RGB")
+    if not label or label[0] not in PROVINCES:
+        return orig, label
+    if new is None:
+        new = PROVINCES[int(rng.integers(len(PROVINCES)))]
+    box = find_province_box(img)
+    arr = np.asarray(img, np.float32)
+    h, w = arr.shape[:2]
+    ink, g = box["ink"], box["gray"]
+    x0, x1, y0, y1 = box["x0"], box["x1"], box["y0"], box["y1"]
+    # colours from the other characters' band: text core and plate body
+    rest = np.zeros((h, w), bool)
+    rest[y0:y1, max(x1 + 2, int(w * 0.2)):int(w * 0.95)] = True
+    ink_d = np.asarray(Image.fromarray(ink.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
+    tpx = rest & ink
+    bpx = rest & ~ink_d
+    if tpx.sum() < 10 or bpx.sum() < 10:
+        return orig, label
+    tl = g[tpx]
+    core = tpx & ((g >= np.percentile(tl, 35)) if box["bright"] else (g <= np.percentile(tl, 65)))
+    text_col = np.median(arr[core], axis=0)
+    body_col = np.median(arr[bpx], axis=0)
+    contrast = abs(float(np.median(g[core])) - float(np.median(g[bpx])))
+    if contrast < 25:
+        return orig, label
+    # cover region (a pixel of margin; never into the second character)
+    cx0, cx1 = max(0, x0 - 1), min(w, x1 + 1)
+    cy0, cy1 = max(0, y0 - 1), min(h, y1 + 1)
+    # background: plane fitted to the non-ink pixels around the cover region
+    rx0, rx1, ry0, ry1 = max(0, cx0 - 3), min(w, cx1 + 2), max(0, cy0 - 3), min(h, cy1 + 3)
+    yy, xx = np.mgrid[ry0:ry1, rx0:rx1]
+    sel = ~ink_d[ry0:ry1, rx0:rx1]
+    # keep only plate-coloured pixels (not the scene outside the plate, not a border)
+    dist = np.abs(arr[ry0:ry1, rx0:rx1] - body_col).sum(-1)
+    sel &= dist < max(60.0, np.percentile(np.abs(arr[bpx] - body_col).sum(-1), 90) * 1.5)
+    if sel.sum() >= 12:
+        A = np.stack([xx[sel], yy[sel], np.ones(int(sel.sum()))], 1).astype(np.float64)
+        pix = arr[ry0:ry1, rx0:rx1][sel].astype(np.float64)
+        coef, *_ = np.linalg.lstsq(A, pix, rcond=None)
+        resid = pix - A @ coef
+        noise_sd = float(np.clip(resid.std(), 1.0, 12.0))
+    else:
+        coef = np.zeros((3, 3)); coef[2] = body_col
+        noise_sd = 4.0
+    yy, xx = np.mgrid[0:h, 0:w]
+    plane = (np.stack([xx, yy, np.ones_like(xx)], -1).astype(np.float64) @ coef).astype(np.float32)
+    plane = np.clip(plane + rng.normal(0, noise_sd * 0.8, (h, w, 1)).astype(np.float32)
+                    * rng.uniform(0.85, 1.15, 3).astype(np.float32), 0, 255)
+    plane = np.asarray(Image.fromarray(plane.astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.5)), np.float32)
+    cover = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(cover).rectangle((cx0, cy0, cx1 - 1, cy1 - 1), fill=255)
+    cover = np.asarray(cover.filter(ImageFilter.GaussianBlur(0.6)), np.float32)[..., None] / 255
+    cover = np.maximum(cover, np.pad(np.ones((cy1 - cy0, cx1 - cx0, 1), np.float32),
+                                     ((cy0, h - cy1), (cx0, w - cx1), (0, 0))))
+    base = arr * (1 - cover) + plane * cover
+    # the new glyph, rendered at 4x and box-filtered down
+    S = 4
+    bw = min(x1 - x0, w * 0.118) * _u(rng, 0.92, 1.05)  # a 45 mm character, right-aligned
+    bh = (y1 - y0) * _u(rng, 0.94, 1.04)
+    gx = x1 - bw - _u(rng, -0.2, 0.6)
+    gy = y0 + (y1 - y0 - bh) / 2 + _u(rng, -0.3, 0.3)
+    big = Image.new("L", (w * S, h * S), 0)
+    m = fonts.plate_glyph(new, rng)
+    big.paste(m.resize((max(1, int(round(bw * S))), max(1, int(round(bh * S)))), Image.BILINEAR),
+              (int(round(gx * S)), int(round(gy * S))))
+    alpha0 = big.resize((w, h), Image.BOX)
+    # blur matched to the edge sharpness of the other characters
+    target = _sharpness(g[y0:y1, max(x1 + 2, int(w * 0.2)):int(w * 0.6)], contrast)
+    best = None
+    for r in (0.0, 0.3, 0.5, 0.7, 0.9, 1.2):
+        a = np.asarray(alpha0.filter(ImageFilter.GaussianBlur(r)) if r else alpha0, np.float32) / 255
+        sh = _sharpness(a[y0:y1, x0:x1] * contrast, contrast)
+        if best is None or abs(sh - target) < best[0]:
+            best = (abs(sh - target), a)
+    a = best[1][..., None] * _u(rng, 0.9, 1.0)
+    tcol = np.clip(np.array(text_col, np.float32) + rng.normal(0, 4, 3), 0, 255)
+    out = base * (1 - a) + tcol * a
+    out = Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), "RGB")
+    if rng.random() < 0.7:  # the real crops are JPEGs: give the new glyph the same artefacts
+        buf = io.BytesIO()
+        out.save(buf, "JPEG", quality=int(rng.integers(60, 92)))
+        out = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    return out, new + label[1:]
+
+
 # --------------------------------------------------------------------------- model input
 def to_gray(img) -> np.ndarray:
     """Float32 luma 0.299 R + 0.587 G + 0.114 B (0..255)."""
@@ -822,8 +1093,36 @@ def main():
     ap.add_argument("--out", default="/tmp/plategen-sheet.png")
     ap.add_argument("--model-input", action="store_true", help="show the 128x32 grey model input")
     ap.add_argument("--scale", type=int, default=2)
+    ap.add_argument("--real-swap", metavar="DIR",
+                    help="sheet of province swaps on the real crops in DIR (labels.tsv): "
+                         "original | swapped | box found, per row (never use plates/dev)")
     args = ap.parse_args()
     fonts = Fonts()
+    if args.real_swap:
+        if "/plates/dev" in os.path.abspath(args.real_swap):
+            raise SystemExit("refusing to read the dev set")
+        with open(os.path.join(args.real_swap, "labels.tsv"), encoding="utf-8") as f:
+            f.readline()
+            rows = [l.rstrip("\n").split("\t")[:2] for l in f]
+        rows = sorted(r for r in rows if len(r) == 2 and r[1])
+        pick = np.random.default_rng([args.seed, 8]).permutation(len(rows))[:args.n]
+        S = args.scale * 2
+        cw, chh = 94 * S, 24 * S
+        sheet = Image.new("RGB", (3 * (cw + 6), args.n * (chh + 6)), (255, 255, 255))
+        for k, i in enumerate(pick):
+            path, lab = os.path.join(args.real_swap, rows[i][0]), rows[i][1]
+            src = Image.open(path).convert("RGB")
+            out, nl = swap_province(src, lab, np.random.default_rng([args.seed, 7, int(i)]), fonts)
+            b = find_province_box(src)
+            boxed = src.copy()
+            ImageDraw.Draw(boxed).rectangle((b["x0"], b["y0"], b["x1"] - 1, b["y1"] - 1), outline=(255, 0, 0))
+            for j, t in enumerate((src, out, boxed)):
+                sheet.paste(t.resize((cw, chh), Image.NEAREST if j == 2 else Image.BICUBIC),
+                            (j * (cw + 6), k * (chh + 6)))
+            print(k, rows[i][0], lab, "->", nl, "box", b["x0"], b["x1"], b["y0"], b["y1"], "bright" if b["bright"] else "dark")
+        sheet.save(args.out)
+        print("wrote", args.out)
+        return
     cols = 4
     cw, chh = INPUT_W * args.scale, INPUT_H * args.scale
     rows = (args.n + cols - 1) // cols

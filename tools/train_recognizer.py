@@ -29,6 +29,9 @@ def parse_args(argv=None):
     ap.add_argument("--real-dir", default=DEFAULT_REAL)
     ap.add_argument("--synthetic", type=int, default=90000, help="synthetic training crops (generated up front)")
     ap.add_argument("--real-copies", type=int, default=12, help="augmented copies of each real training crop")
+    ap.add_argument("--swap-share", type=float, default=0.5,
+                    help="share of the augmented real copies whose province character is replaced "
+                         "(plategen.swap_province, uniform over the 31 provinces)")
     ap.add_argument("--val-real", type=int, default=60, help="real crops held out for validation")
     ap.add_argument("--val-synthetic", type=int, default=1000)
     ap.add_argument("--steps", type=int, default=9000)
@@ -92,16 +95,22 @@ _REAL = None
 
 
 def _gen_real_chunk(task):
-    seed, paths, labels, idxs, copies = task
+    seed, paths, labels, idxs, copies, swap_share = task
     from PIL import Image
-    X, out_labels = [], []
+    fonts = _fonts()
+    X, out_labels, kinds = [], [], []
     for i, p, lab in zip(idxs, paths, labels):
         img = Image.open(p).convert("RGB")
         for c in range(copies):
             rng = np.random.default_rng([seed, 1, i, c])
-            X.append(pg.to_model_input_u8(pg.augment_real(img, rng), rng))
-            out_labels.append(lab)
-    return np.stack(X), out_labels, ["real"] * len(out_labels)
+            src, l2, kind = img, lab, "real"
+            if rng.random() < swap_share:
+                src, l2 = pg.swap_province(img, lab, rng, fonts)
+                kind = "real" if src is img else "real_swap"
+            X.append(pg.to_model_input_u8(pg.augment_real(src, rng), rng))
+            out_labels.append(l2)
+            kinds.append(kind)
+    return np.stack(X), out_labels, kinds
 
 
 def _run_pool(fn, tasks, workers):
@@ -138,8 +147,8 @@ def build_data(args, log):
 
     import hashlib
     src = hashlib.sha1(open(pg.__file__, "rb").read() + open(__file__, "rb").read()).hexdigest()[:10]
-    key = "s%d-n%d-r%d-v%d-vs%d-%s" % (args.seed, args.synthetic, args.real_copies, args.val_real,
-                                       args.val_synthetic, src)
+    key = "s%d-n%d-r%d-v%d-vs%d-sw%g-%s" % (args.seed, args.synthetic, args.real_copies, args.val_real,
+                                            args.val_synthetic, args.swap_share, src)
     cache = os.path.join(args.cache, "data-%s.npz" % key) if args.cache else None
     if cache and os.path.exists(cache):
         z = np.load(cache, allow_pickle=False)
@@ -155,7 +164,7 @@ def build_data(args, log):
     for s in range(0, len(train_rows), 60):
         part = train_rows[s:s + 60]
         rtasks.append((args.seed, [p for p, _ in part], [l for _, l in part],
-                       train_ids[s:s + 60], args.real_copies))
+                       train_ids[s:s + 60], args.real_copies, args.swap_share))
     workers = max(1, args.threads)
     res = _run_pool(_gen_synth_chunk, tasks, workers)
     log("generated %d synthetic crops in %.0fs" % (args.synthetic, time.time() - t0))
@@ -167,9 +176,10 @@ def build_data(args, log):
     VX = np.concatenate([r[0] for r in vres])
     VL = sum([r[1] for r in vres], [])
     VK = sum([r[2] for r in vres], [])
-    log("data ready in %.0fs: %d train (%d synthetic + %d augmented real from %d crops), "
-        "%d synthetic val, %d real val" % (time.time() - t0, len(X), args.synthetic, len(X) - args.synthetic,
-                                          len(train_rows), len(VX), len(val_rows)))
+    log("data ready in %.0fs: %d train (%d synthetic + %d augmented real from %d crops, %d of them "
+        "province-swapped), %d synthetic val, %d real val" % (
+            time.time() - t0, len(X), args.synthetic, len(X) - args.synthetic, len(train_rows),
+            sum(k == "real_swap" for k in K), len(VX), len(val_rows)))
     if cache:
         os.makedirs(os.path.dirname(cache), exist_ok=True)
         np.savez(cache + ".tmp.npz", X=X, L=np.array(L), K=np.array(K), VX=VX, VL=np.array(VL), VK=np.array(VK))
@@ -364,6 +374,8 @@ def main(args):
 
     Y, P = encode_labels(L)
     n = len(X)
+    seen_prov = collections.Counter()  # province of every label the model trained on (priors)
+    prov_of = np.array([lab[0] if lab and lab[0] in pg.PROVINCES else "" for lab in L])
     order_rng = np.random.default_rng([args.seed, 4])
     perm, pos = order_rng.permutation(n), 0
     t_train = time.time()
@@ -373,6 +385,7 @@ def main(args):
             perm, pos = order_rng.permutation(n), 0
         idx = np.sort(perm[pos:pos + args.batch])
         pos += args.batch
+        seen_prov.update(prov_of[idx].tolist())
         params, state, opt_state, loss = train_step(params, state, opt_state, jnp.asarray(X[idx]),
                                                     jnp.asarray(Y[idx]), jnp.asarray(P[idx]))
         losses.append(loss)
@@ -405,10 +418,18 @@ def main(args):
     cmd = "tools/train_recognizer.py " + " ".join(
         os.path.relpath(a, root) if os.path.isabs(a) and a.startswith(root + os.sep) else (a or "''")
         for a in sys.argv[1:])
-    # How often each province character starts a training label: the decoder divides it out
-    # (label-shift correction), so the real crops' mostly-皖 plates do not become the reader's guess.
-    provinces = collections.Counter(lab[0] for lab in L if lab and lab[0] in pg.PROVINCES)
+    # How often each province character started a label in the batches the model trained on
+    # (after the province swaps on the real crops): the decoder divides it out (label-shift
+    # correction), so the real crops' mostly-皖 plates do not become the reader's guess.
+    seen_prov.pop("", None)
+    provinces = seen_prov
     total_prov = sum(provinces.values())
+    if total_prov:
+        top = provinces.most_common(3)
+        log("province prior (labels seen in training): %s; min %s %.4f" % (
+            ", ".join("%s %.4f" % (c, k / total_prov) for c, k in top),
+            min(pg.PROVINCES, key=lambda c: provinces[c]),
+            min(provinces[c] for c in pg.PROVINCES) / total_prov))
     header = {
         "name": "plate-recogniser",
         "version": 1,
@@ -424,6 +445,8 @@ def main(args):
             "real_train": n_real - len(val_rows),
             "real_val": len(val_rows),
             "real_copies": args.real_copies,
+            "real_swap_share": args.swap_share,
+            "real_swapped": int(sum(k == "real_swap" for k in K)),
             "steps": args.steps,
             "batch": args.batch,
             "val_accuracy": round(real_acc, 4),

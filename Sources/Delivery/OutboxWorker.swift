@@ -17,6 +17,8 @@ public final class OutboxWorker: Service, Sendable {
     private let targets: Mutex<[String: CaseTargetConfig]>
     private let sender: CaseSender
     private let logger: Logger
+    /// Looks at the outbox so far (an idle worker must not spin: tested).
+    let passes = Mutex(0)
     /// Longest sleep between looks at the outbox (a safety net for rows written by another process).
     private let idle: Duration
 
@@ -53,9 +55,9 @@ public final class OutboxWorker: Service, Sendable {
                 for await _ in wakes { signal.yield() }
                 signal.finish()
             }
-            signal.yield()
             var iterator = signals.makeAsyncIterator()
             while !Task.isCancelled {
+                passes.withLock { $0 += 1 }
                 await deliverDue()
                 let next = (try? await store.nextDeliveryDue()) ?? nil
                 var wait = idle
@@ -65,7 +67,8 @@ public final class OutboxWorker: Service, Sendable {
                 }
                 // Sleep until the next due row or a wake, whichever is first: a one-shot timer rings the same bell.
                 let timer = Task { [signal] in
-                    try? await Task.sleep(for: wait)
+                    // Only a timer that ran out rings; a cancelled one (the bell rang first) must not.
+                    guard (try? await Task.sleep(for: wait)) != nil else { return }
                     signal.yield()
                 }
                 let rang = await iterator.next() != nil

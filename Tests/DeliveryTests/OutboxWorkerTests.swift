@@ -154,4 +154,30 @@ struct OutboxWorkerTests {
             #expect(item.lastError == "HTTP 403: Invalid api_key")
         }
     }
+
+    /// The worker sleeps until a commit or the next due row: idle, it looks at the outbox once, not in a loop;
+    /// a new case wakes it at once.
+    @Test func anIdleWorkerSleepsAndACommitWakesIt() async throws {
+        let receiver = Receiver()
+        try await receiver.run { port in
+            let target = Self.webhook(port, secret: receiver.secret)
+            let dir = try TemporaryDirectory()
+            defer { withExtendedLifetime(dir) {} }
+            let store = try Store(stateDirectory: dir.url)
+            store.configureAlerting(AlertingSetup(rules: AlertRules(timeZone: Self.zone), targets: [target.target], community: "test"))
+            let worker = OutboxWorker(store: store, targets: [target], idle: .seconds(30), logger: Self.quiet)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await worker.run() }
+                try await Task.sleep(for: .seconds(1))
+                #expect(worker.passes.withLock { $0 } == 1, "one look, then asleep")
+                _ = try await store.raiseCameraAlert(NewAlert(kind: "gate_forced", severity: .critical, raisedAt: Date(),
+                                                              checkpoint: "north", message: "gate forced"))
+                let delivered = await DaemonProcess.eventually(timeout: .seconds(5)) { receiver.accepted.count == 1 }
+                #expect(delivered, "a commit wakes the worker")
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(worker.passes.withLock { $0 } <= 4)
+                group.cancelAll()
+            }
+        }
+    }
 }

@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 import Store
 
-/// Applies the retention period (`retention.days`) inside the daemon: at start, then hourly, passages
-/// without an alert, gate events and their pictures older than the period are deleted.
+/// Applies the retention period (`retention.days`) inside the daemon: at start, then hourly, settled alerts
+/// (with their cases), passages no open alert needs, gate events and their pictures older than the period go.
 struct RetentionService: Service {
     let store: Store
     let days: @Sendable () async -> Int
@@ -16,8 +16,9 @@ struct RetentionService: Service {
             let cutoff = Date().addingTimeInterval(-Double(await days()) * 86_400)
             do {
                 let result = try await store.purgeExpired(before: cutoff)
-                if result.passages + result.gateEvents > 0 {
+                if result.passages + result.gateEvents + result.alerts > 0 {
                     logger.notice("retention", metadata: ["passages": "\(result.passages)", "gate_events": "\(result.gateEvents)",
+                                                          "alerts": "\(result.alerts)",
                                                           "snapshots": "\(result.snapshots)"])
                 }
             } catch {

@@ -1,4 +1,5 @@
 import Access
+import Alerting
 import Checkpoint
 import Foundation
 import Registry
@@ -41,6 +42,54 @@ struct RetentionTests {
         #expect(try await store.auditEntries(.init(action: "retention.")).first?.detail["passages"] == "1")
         // Nothing more to do: a second pass removes nothing.
         #expect(try await store.purgeExpired(before: now.addingTimeInterval(-30 * 86_400)) == PurgeResult(passages: 0, gateEvents: 0, snapshots: 0))
+        try store.close()
+    }
+
+    /// Alerts go once settled and old: acknowledged (or ended), their case closed or rejected and every delivery
+    /// done. An alert nobody handled, an open case or a failed delivery keeps its alert and its passage.
+    @Test func settledOldAlertsGoWithTheirCasesAndPassagesTheRestStays() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store(stateDirectory: dir.url)
+        store.configureAlerting(AlertingSetup(rules: AlertRules(timeZone: TimeZone(identifier: "UTC")!),
+                                              targets: [.init(name: "ops", kind: .webhook)], community: "t"))
+        let now = Date()
+        let old = now.addingTimeInterval(-40 * 86_400)
+        func hit(_ plate: String, _ key: String) async throws -> AlertRecord {
+            let watch = WatchlistEntry(id: "w-\(key)", kind: .plate, value: plate, reason: "stolen", severity: .critical, createdBy: "s",
+                                       createdAt: old)
+            let context = DecisionContext(registrations: [], watchlist: [watch], policy: CheckpointPolicy(timeZone: TimeZone(identifier: "UTC")!))
+            let sighting = VehicleSighting(plate: plate, confidence: 0.9, at: old, source: "cam", snapshot: nil)
+            let record = EntryDecider.decide(Passage(checkpoint: "n", lane: key, vehicles: [sighting]), context: context)[0]
+            return try #require(try await store.recordPassage(record, sourceKey: key).alerts.first)
+        }
+        let officer = Principal(kind: .session, id: "u", name: "Li", role: .security)
+        // Settled: acknowledged, case closed, deliveries done.
+        let settled = try await hit("京A00001", "1")
+        _ = try await store.acknowledgeAlert(settled.id, by: officer, note: "ok", at: old)
+        for state in [CaseState.dispatched, .resolved, .closed] {
+            _ = try await store.transitionCase(try #require(settled.caseID), to: state, by: officer, note: "x", at: old)
+        }
+        for item in try await store.outbox() where item.caseID == settled.caseID {
+            try await store.recordDelivery(item.id, .delivered(status: 202, externalRef: nil, externalToken: nil))
+        }
+        // Not settled: never acknowledged; acknowledged but the case still open; closed but a delivery failed.
+        _ = try await hit("京A00002", "2")
+        let open = try await hit("京A00003", "3")
+        _ = try await store.acknowledgeAlert(open.id, by: officer, note: "ok", at: old)
+        let failed = try await hit("京A00004", "4")
+        _ = try await store.acknowledgeAlert(failed.id, by: officer, note: "ok", at: old)
+        _ = try await store.transitionCase(try #require(failed.caseID), to: .rejected, by: officer, note: "false alarm", at: old)
+        let firstDelivery = try #require(try await store.outbox().last { $0.caseID == failed.caseID })
+        try await store.recordDelivery(firstDelivery.id, .failed(status: 400, error: "no"))
+
+        let result = try await store.purgeExpired(before: now.addingTimeInterval(-30 * 86_400))
+        #expect(result.alerts == 1 && result.passages == 1)
+        #expect(try await store.alerts(AlertQuery(), by: nil).map(\.id).sorted() == [2, 3, 4])
+        #expect(try await store.passages(.init(), by: nil).compactMap(\.plate).sorted() == ["京A00002", "京A00003", "京A00004"])
+        #expect(try await store.caseRecord(try #require(settled.caseID), by: officer) == nil)
+        #expect(try await store.outbox().allSatisfy { $0.caseID != settled.caseID })
+        #expect(try await store.alertEvents(after: 0, filter: AlertQuery(), limit: 100).allSatisfy { $0.alert.id != settled.id })
+        #expect(try await store.auditEntries(.init(action: "retention.")).first?.detail["alerts"] == "1")
         try store.close()
     }
 }

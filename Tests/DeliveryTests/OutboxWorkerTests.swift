@@ -17,14 +17,14 @@ struct OutboxWorkerTests {
 
     static func webhook(_ port: Int, secret: Data) -> CaseTargetConfig {
         CaseTargetConfig(name: "ops", open311: nil, webhook: .init(url: URL(string: "http://127.0.0.1:\(port)/hook")!, secret: secret),
-                         timeoutSeconds: 5)
+                         timeoutSeconds: 30)
     }
 
     static func open311(_ port: Int) -> CaseTargetConfig {
         CaseTargetConfig(name: "grid", open311: .init(endpoint: URL(string: "http://127.0.0.1:\(port)/open311")!, apiKey: "grid-key",
                                                       serviceCode: "checkpoint-alert", jurisdictionID: nil, address: nil,
                                                       latitude: nil, longitude: nil, pollSeconds: 60),
-                         webhook: nil, timeoutSeconds: 5)
+                         webhook: nil, timeoutSeconds: 30)
     }
 
     /// A store with one critical watchlist hit, which opens a case.
@@ -168,6 +168,7 @@ struct OutboxWorkerTests {
             let worker = OutboxWorker(store: store, targets: [target], idle: .seconds(30), logger: Self.quiet)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await worker.run() }
+                #expect(await DaemonProcess.eventually(timeout: .seconds(10)) { worker.passes.withLock { $0 } >= 1 })
                 try await Task.sleep(for: .seconds(1))
                 #expect(worker.passes.withLock { $0 } == 1, "one look, then asleep")
                 _ = try await store.raiseCameraAlert(NewAlert(kind: "gate_forced", severity: .critical, raisedAt: Date(),

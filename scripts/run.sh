@@ -48,8 +48,10 @@ if [[ -s $state/bootstrap-admin.password ]]; then
   echo "staff pages: $url/  (user: admin, password: $(cat $state/bootstrap-admin.password))"
 fi
 echo "demo camera: curl -H \"Authorization: Bearer \$(cat $state/bootstrap-admin.token)\" $url/api/v1/cameras/demo/snapshot.jpg -o demo.jpg"
-echo "passages (the demo camera's vehicles, one with a watchlist alert):"
-echo "  curl -H \"Authorization: Bearer \$(cat $state/bootstrap-admin.token)\" $url/api/v1/passages"
+echo "lane view (the demo camera's vehicles as they pass): $url/lane?checkpoint=main-gate&lane=1"
+echo "security centre (the demo watchlist alert and its case): $url/security"
+echo "entry records: curl -H \"Authorization: Bearer \$(cat $state/bootstrap-admin.token)\" $url/api/v1/entries"
+echo "alerts:        curl -H \"Authorization: Bearer \$(cat $state/bootstrap-admin.token)\" $url/api/v1/alerts"
 echo "Ctrl-C stops the daemon."
 echo
 wait $pid

@@ -51,13 +51,9 @@ ARGS = parse_args() if __name__ == "__main__" else None
 
 # Limit the CPU use before jax is imported: XLA sizes its thread pool from the affinity mask.
 if ARGS is not None:
-    try:
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, cpus[:max(1, ARGS.threads)])
-    except (AttributeError, OSError):
-        pass
-    os.environ.setdefault("OMP_NUM_THREADS", str(ARGS.threads))
-    os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=1")
+    sys.path.insert(0, HERE)
+    from cpulimit import limit_cpus  # noqa: E402
+    limit_cpus(ARGS.threads)
 
 import numpy as np  # noqa: E402
 

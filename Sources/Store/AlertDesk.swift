@@ -100,11 +100,18 @@ extension Store {
     public func escalateDueAlerts(now: Date = Date()) async throws(StoreError) -> [AlertRecord] {
         let setup = alertingSetup
         guard setup.rules.escalateAfter != nil else { return [] }
+        let candidates = """
+            SELECT * FROM alert WHERE acknowledged_at IS NULL AND cleared_at IS NULL AND severity IN ('warning','critical')
+                AND escalations < ? AND action != 'record'
+            """
+        let limit = setup.rules.maxEscalations
+        // Most passes find nothing due: look with a read, and take the writer only when something escalates.
+        let due = try await read { db in
+            try Row.fetchAll(db, sql: candidates, arguments: [limit]).map(AlertRecord.init)
+        }
+        guard !AlertRouter.escalations(due.map(\.open), rules: setup.rules, now: now).isEmpty else { return [] }
         let escalated = try await write { db -> [AlertRecord] in
-            let open = try Row.fetchAll(db, sql: """
-                SELECT * FROM alert WHERE acknowledged_at IS NULL AND cleared_at IS NULL AND severity IN ('warning','critical')
-                    AND escalations < ? AND action != 'record'
-                """, arguments: [setup.rules.maxEscalations]).map(AlertRecord.init)
+            let open = try Row.fetchAll(db, sql: candidates, arguments: [limit]).map(AlertRecord.init)
             var done: [AlertRecord] = []
             for step in AlertRouter.escalations(open.map(\.open), rules: setup.rules, now: now) {
                 try db.execute(sql: "UPDATE alert SET severity = ?, escalations = ?, escalated_at = ? WHERE id = ?",

@@ -92,7 +92,12 @@ public final class PlateReader {
             for crop in crops {
                 if let read = recognise(image, crop: crop, plate: plate), read.confidence > best?.read.confidence ?? -1 { best = (read, crop) }
             }
-            guard var read = best?.read, let crop = best?.crop else { continue }
+            guard var read = best?.read, var crop = best?.crop, var plate = Optional(plate) else { continue }
+            // Characters that run into a side of the crop may go on past it (the detector's corners fall short
+            // on long plates): read a crop reaching further that way and keep it when it saw more of the plate.
+            if let (wider, extended) = extend(image, crop: crop, plate: plate, read: read) {
+                (read, crop, plate) = (wider, extended, extended)
+            }
             // Read again with the characters where training put them, when the first read found them off-centre.
             if read.confidence >= settings.minConfidence / 3,
                let (plate, crop) = Self.recentre(crop, plate: plate, span: read.textSpan),
@@ -107,6 +112,34 @@ public final class PlateReader {
             reads.append(read)
         }
         return reads.sorted { $0.confidence > $1.confidence }
+    }
+
+    /// A read of the crop stretched past the side(s) its characters run into, when that read keeps the
+    /// characters already read and adds some (a cut crop cannot invent a character, a wider one can show a
+    /// lost one); nil when the text stops short of both sides or the wider crop saw nothing more.
+    private func extend(_ image: YCbCrImage, crop: Quadrilateral, plate: Quadrilateral, read: PlateRead)
+        -> (read: PlateRead, crop: Quadrilateral)? {
+        let span = read.textSpan, text = span.upperBound - span.lowerBound
+        let left = span.lowerBound < Self.edge, right = span.upperBound > 1 - Self.edge
+        guard left || right, text > 0 else { return nil }
+        let reach = Self.reach * text
+        let wider = crop.slice((left ? -reach : 0)...(1 + (right ? reach : 0)))
+        guard let second = recognise(image, crop: wider, plate: wider), second.confidence >= settings.minConfidence,
+              second.text.count > read.text.count, Self.contains(second.text, read.text) else { return nil }
+        return (second, wider)
+    }
+
+    /// Text ends closer than this to a side of the crop (as a fraction of its width) may be cut.
+    static let edge = 0.12
+    /// How far past a side a cut plate is looked for, as a fraction of the text read so far.
+    static let reach = 0.25
+
+    /// Whether `long` has `short` in it, one character allowed to differ (the one next to the cut is often misread).
+    static func contains(_ long: String, _ short: String) -> Bool {
+        let l = Array(long), s = Array(short)
+        guard s.count <= l.count else { return false }
+        for start in 0...(l.count - s.count) where zip(l[start...], s).filter({ $0 != $1 }).count <= 1 { return true }
+        return false
     }
 
     /// Where the plate is, and the region the recogniser reads. A stroke band is the characters (the

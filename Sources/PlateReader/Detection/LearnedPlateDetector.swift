@@ -54,17 +54,23 @@ final class LearnedPlateDetector {
             cells[start] = label
             stack.removeAll(keepingCapacity: true)
             stack.append(Int32(start))
-            var corners = [Double](repeating: 0, count: 8), weight = 0.0, best: Float = -.infinity
+            var corners = [Double](repeating: 0, count: 8), weights = [Double](repeating: 0, count: 4), best: Float = -.infinity
             while let last = stack.popLast() {
                 let i = Int(last), row = i / columns, column = i % columns
                 let p = Double(Self.sigmoid(output[i]))
                 best = max(best, output[i])
                 let cx = (Double(column) + 0.5) * Double(stride), cy = (Double(row) + 0.5) * Double(stride)
-                for k in 0..<8 {
-                    let offset = Double(output[(k + 1) * plane + i]) * Double(model.geometryScale)
-                    corners[k] += p * ((k % 2 == 0 ? cx : cy) + offset)
+                for corner in 0..<4 {
+                    let dx = Double(output[(2 * corner + 1) * plane + i]) * Double(model.geometryScale)
+                    let dy = Double(output[(2 * corner + 2) * plane + i]) * Double(model.geometryScale)
+                    // A cell sees about 60 px around it: the cells nearest a corner place it best, so a long
+                    // plate's far end is not averaged with the guesses of cells that cannot see it.
+                    let distance = (dx * dx + dy * dy).squareRoot() / (2 * Double(stride))
+                    let w = p / (1 + distance * distance)
+                    corners[2 * corner] += w * (cx + dx)
+                    corners[2 * corner + 1] += w * (cy + dy)
+                    weights[corner] += w
                 }
-                weight += p
                 // Eight neighbours: a thin or tilted plate is still one component.
                 for dy in -1...1 {
                     let y = row + dy
@@ -81,8 +87,8 @@ final class LearnedPlateDetector {
                 }
             }
             let points = (0..<4).map { k in
-                (x: min(Double(image.width), max(0, corners[2 * k] / weight * sx)),
-                 y: min(Double(image.height), max(0, corners[2 * k + 1] / weight * sy)))
+                (x: min(Double(image.width), max(0, corners[2 * k] / weights[k] * sx)),
+                 y: min(Double(image.height), max(0, corners[2 * k + 1] / weights[k] * sy)))
             }
             let quad = Quadrilateral(points)
             let box = quad.boundingBox

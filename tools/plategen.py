@@ -78,6 +78,11 @@ CJK_FONT_FILES = [
     ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", 6),
     ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", 2),
     ("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC", 1),
+    # More Hei (black) faces, the family the plate font belongs to, so that no one face's details
+    # become what a province looks like (fonts-wqy-zenhei, fonts-wqy-microhei), and a Ming face.
+    ("wqy-zenhei.ttc", "WenQuanYi Zen Hei", 3),
+    ("wqy-microhei.ttc", "WenQuanYi Micro Hei", 2),
+    ("uming.ttc", "AR PL UMing CN", 1),
 ]
 # Extra Latin faces used only on US plates (more varied state fonts); weight 0 elsewhere.
 US_EXTRA_FONT_FILES = [
@@ -91,7 +96,9 @@ US_EXTRA_FONT_FILES = [
 ]
 # Plate-like province glyphs: the sans faces (Bold mostly), with stroke-width jitter.
 PLATE_CJK_FACES = [("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", 3),
-                   ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", 1)]
+                   ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", 1),
+                   ("wqy-zenhei.ttc", "WenQuanYi Zen Hei", 2),
+                   ("wqy-microhei.ttc", "WenQuanYi Micro Hei", 1)]
 GLYPH_SIZE = 96
 
 

@@ -32,7 +32,7 @@ struct CameraLoader {
         let root = try ConfigLoader.parse(file: file)
         let map = try root.mapping(allowed: [
             "id", "name", "url", "credentials", "checkpoint", "lane", "direction", "analyse_fps",
-            "transport", "loop", "roi", "snapshot_url", "plate_regions", "min_plate_width", "detector_width", "enabled",
+            "transport", "loop", "roi", "snapshot_url", "plate_regions", "min_plate_width", "detector_width", "zoom_windows", "enabled",
             "stall_seconds", "frozen_seconds", "decode_threads",
         ])
         let id = try map.required("id").identifier()
@@ -109,6 +109,7 @@ struct CameraLoader {
             plateRegions: regions,
             minPlateWidth: try map["min_plate_width"]?.int(in: 20...2000) ?? 60,
             detectorWidth: try map["detector_width"]?.int(in: 256...1920) ?? 512,
+            zoomWindows: try map["zoom_windows"]?.int(in: 0...32) ?? 6,
             enabled: try map["enabled"]?.bool() ?? true,
             stallSeconds: try map["stall_seconds"]?.double(in: 1...600) ?? 10,
             frozenSeconds: try map["frozen_seconds"]?.double(in: 2...86400) ?? 60,

@@ -110,6 +110,7 @@ import TestSupport
             roi: [[0, 0.5], [1, 0.5], [1, 1]]
             plate_regions: [cn, us]
             detector_width: 768
+            zoom_windows: 0
             """, to: "cameras/north.yaml")
         try fixture.directory.write("id: clip\nurl: file:clips/a.mp4\nloop: true\ncheckpoint: north\n", to: "cameras/clip.yaml")
         try fixture.directory.write("not: read", to: "cameras/notes.txt")
@@ -121,6 +122,7 @@ import TestSupport
         #expect(north.roi?.count == 3)
         #expect(north.plateRegions == [.cn, .us])
         #expect(north.detectorWidth == 768 && config.cameras[0].detectorWidth == 512)
+        #expect(north.zoomWindows == 0 && config.cameras[0].zoomWindows == 6)
         #expect(config.cameras[0].url?.path == fixture.directory.file("cameras/clips/a.mp4").standardizedFileURL.path)
     }
 
@@ -145,6 +147,10 @@ import TestSupport
         try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/x\ncheckpoint: gate\ndetector_width: 64\n", to: "cameras/a.yaml")
         error = try #require(loadError(fixture))
         #expect(error.key == "detector_width")
+
+        try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/x\ncheckpoint: gate\nzoom_windows: -1\n", to: "cameras/a.yaml")
+        error = try #require(loadError(fixture))
+        #expect(error.key == "zoom_windows")
 
         try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/x\ncheckpoint: gate\n", to: "cameras/a.yaml")
         try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/y\ncheckpoint: gate\n", to: "cameras/b.yaml")

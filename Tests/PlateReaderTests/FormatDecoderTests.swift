@@ -45,6 +45,18 @@ struct FormatDecoderTests {
         #expect(String(try #require(decoder.decode(doubled)).characters.map(\.character)) == "88A")
     }
 
+    @Test func aGreedyReadThatFitsALatinFormatIsTakenAsItIs() throws {
+        // Without province positions the greedy path is the best any format can do, so it is the answer.
+        let probabilities = [Self.column(nil)] + Self.columns("7ABC123") + [Self.column(nil)]
+        let decoder = FormatDecoder(formats: PlateFormat.us + PlateFormat.eu, charset: Self.charset)
+        let result = try #require(decoder.decode(probabilities))
+        #expect(String(result.characters.map(\.character)) == "7ABC123")
+        #expect(result.format.name == "us-7")
+        #expect(result.cost == 0)
+        #expect(result.columns == 1...13)
+        #expect(result.characters.allSatisfy { $0.confidence > 0.9 && $0.alternatives.count == 3 })
+    }
+
     @Test func onlyTheRegionsCharactersAreRead() throws {
         // A US camera never reads a province character, however sure the model is.
         let probabilities = [Self.column("皖")] + Self.columns("ABC123")

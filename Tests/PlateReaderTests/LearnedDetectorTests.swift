@@ -43,6 +43,28 @@ struct LearnedDetectorTests {
         #expect(detector.candidates(in: Self.frame(width: 12, height: 9, bright: [])).isEmpty)
     }
 
+    @Test func aPlateTooSmallForTheFirstPassIsFoundByLookingAgainAtTwiceTheScale() throws {
+        // The tiny model's score is 10 × the brightest normalised pixel of a cell. A 1-px line of 210 on 10,
+        // shrunk 2×, averages to 110: a weak cell (p ≈ 0.2), no plate. At full scale it is 210: a plate.
+        let detector = LearnedPlateDetector(model: try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "t"))
+        var pixels = [UInt8](repeating: 10, count: 1024 * 600)
+        for y in 300..<320 { pixels[y * 1024 + 700] = 210 }
+        let image = YCbCrImage(grey: Plane(width: 1024, height: 600, pixels: pixels))
+        detector.zoomWindows = 0
+        #expect(detector.candidates(in: image).isEmpty)
+        detector.zoomWindows = 6
+        let found = detector.candidates(in: image)
+        #expect(found.count == 1)
+        // In frame pixels, around the line: the window's own origin is added back, and at full scale the
+        // model's ±32 × ±8 input pixels are ±32 × ±8 frame pixels.
+        let box = try #require(found.first).quad.boundingBox
+        #expect(abs(box.x + box.width / 2 - 700) <= 8 && abs(box.y + box.height / 2 - 310) <= 12)
+        #expect(abs(box.width - 64) < 1 && abs(box.height - 16) < 1)
+        // A frame already at full scale has nothing finer to look at.
+        let small = YCbCrImage(grey: Plane(width: 512, height: 300, pixels: Array(pixels[0..<(512 * 300)])))
+        #expect(detector.candidates(in: small).isEmpty)
+    }
+
     @Test func aWrongOrInconsistentDetectorFileIsRefusedAtLoad() {
         #expect { try DetectorModel(data: TinyModel.darkBright, file: "x") } throws: {
             ($0 as? ModelError)?.message.contains("not a plate detector") == true
@@ -78,5 +100,13 @@ struct QuadrilateralTests {
         let wide = tilted.expanded(x: 0.5, y: 0)
         #expect(wide.points[0] == (x: -5, y: -5) && wide.points[1] == (x: 15, y: 15))
         #expect(abs(tilted.topWidth - 10 * 2.0.squareRoot()) < 1e-9)
+    }
+
+    @Test func aLongerReadKeepsTheShorterOneWithAtMostOneCharacterChanged() {
+        #expect(PlateReader.contains("RK291AT", "RK291A"))
+        #expect(PlateReader.contains("RK291AT", "K291AT"))
+        #expect(PlateReader.contains("RK291AT", "RK291AI"))   // the cut character was misread
+        #expect(!PlateReader.contains("RK291AT", "RK2B1AI"))  // two changes: another reading, not more of it
+        #expect(!PlateReader.contains("RK29", "RK291"))
     }
 }

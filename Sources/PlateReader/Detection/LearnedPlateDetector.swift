@@ -25,6 +25,7 @@ final class LearnedPlateDetector {
     private var input: [Float] = []
     private var cells: [Int32] = []
     private var stack: [Int32] = []
+    private var columnSums: [Int32] = []
 
     init(model: DetectorModel) {
         self.model = model
@@ -32,19 +33,59 @@ final class LearnedPlateDetector {
     }
 
     func candidates(in image: YCbCrImage) -> [QuadCandidate] {
-        let stride = model.stride
         let scale = min(1, Double(workingWidth) / Double(image.width))
-        let width = max(1, Int((Double(image.width) * scale).rounded())), height = max(1, Int((Double(image.height) * scale).rounded()))
+        let whole = (x: 0, y: 0, width: image.width, height: image.height)
+        let first = pass(image, region: whole, scale: scale, collectWeak: zoomWindows > 0)
+        var found = first.plates
+        // Plates too small for the first pass mostly still stir a few cells: look again at twice the scale
+        // around the strongest of those, each window a few plate-widths wide (a bounded, small cost).
+        let zoomScale = min(1, 2 * scale)
+        if zoomScale > scale * 1.3 {
+            let half = (x: Int(Double(zoomWindowSize.width) / 2 / scale), y: Int(Double(zoomWindowSize.height) / 2 / scale))
+            for centre in first.weak.prefix(zoomWindows) {
+                if found.contains(where: { plate in
+                    let box = plate.quad.boundingBox
+                    return centre.x >= box.x && centre.x <= box.x + box.width && centre.y >= box.y && centre.y <= box.y + box.height
+                }) { continue }
+                let x0 = max(0, min(image.width - 2 * half.x, Int(centre.x) - half.x))
+                let y0 = max(0, min(image.height - 2 * half.y, Int(centre.y) - half.y))
+                let region = (x: x0, y: y0, width: min(image.width - x0, 2 * half.x), height: min(image.height - y0, 2 * half.y))
+                found += pass(image, region: region, scale: zoomScale, collectWeak: false).plates
+            }
+        }
+        var kept: [QuadCandidate] = []
+        for candidate in found.sorted(by: { $0.score > $1.score }) {
+            if kept.contains(where: { intersectionOverUnion($0.quad.boundingBox, candidate.quad.boundingBox) > 0.5 }) { continue }
+            kept.append(candidate)
+            if kept.count == maxCandidates { break }
+        }
+        return kept
+    }
+
+    /// Most windows looked at again at twice the scale per frame (0: none).
+    var zoomWindows = 6
+    /// A zoom window's size in first-pass pixels: a few widths of the plates the first pass misses (< 24 px).
+    var zoomWindowSize = (width: 64, height: 32)
+    /// Cells between this probability and `threshold` may be a plate too small to see at the first scale.
+    var weakThreshold: Float = 0.15
+
+    /// One run of the network over `region` of the frame shrunk by `scale`: the plates it finds (frame pixels)
+    /// and, when asked, the centres (frame pixels) of groups of weak cells, strongest first.
+    private func pass(_ image: YCbCrImage, region: (x: Int, y: Int, width: Int, height: Int), scale: Double,
+                      collectWeak: Bool) -> (plates: [QuadCandidate], weak: [(x: Double, y: Double)]) {
+        let stride = model.stride
+        let width = max(1, Int((Double(region.width) * scale).rounded())), height = max(1, Int((Double(region.height) * scale).rounded()))
         // The network needs whole cells: pad right and bottom with mid-grey (0 once normalised).
         let paddedWidth = (width + stride - 1) / stride * stride, paddedHeight = (height + stride - 1) / stride * stride
-        guard paddedWidth >= stride * 2, paddedHeight >= stride * 2 else { return [] }
-        shrink(image.luma, to: width, height, padded: paddedWidth, paddedHeight)
+        guard paddedWidth >= stride * 2, paddedHeight >= stride * 2 else { return ([], []) }
+        shrink(image.luma, region: region, to: width, height, padded: paddedWidth, paddedHeight)
         let shape = network.run(input, channels: 1, height: paddedHeight, width: paddedWidth)
         let output = network.output
         let columns = shape.width, rows = shape.height, plane = rows * columns
         // Frame pixels per network-input pixel, per axis (rounding makes them differ slightly).
-        let sx = Double(image.width) / Double(width), sy = Double(image.height) / Double(height)
-        let logit = Self.logit(threshold)
+        let sx = Double(region.width) / Double(width), sy = Double(region.height) / Double(height)
+        let ox = Double(region.x), oy = Double(region.y)
+        let logit = Self.logit(threshold), weakLogit = Self.logit(weakThreshold)
         if cells.count < plane { cells = [Int32](repeating: 0, count: plane) }
         for i in 0..<plane { cells[i] = 0 }
         var found: [QuadCandidate] = []
@@ -71,59 +112,94 @@ final class LearnedPlateDetector {
                     corners[2 * corner + 1] += w * (cy + dy)
                     weights[corner] += w
                 }
-                // Eight neighbours: a thin or tilted plate is still one component.
-                for dy in -1...1 {
-                    let y = row + dy
-                    guard y >= 0 && y < rows else { continue }
-                    for dx in -1...1 where dx != 0 || dy != 0 {
-                        let x = column + dx
-                        guard x >= 0 && x < columns else { continue }
-                        let j = y * columns + x
-                        if cells[j] == 0 && output[j] > logit {
-                            cells[j] = label
-                            stack.append(Int32(j))
-                        }
+                forEachNeighbour(of: i, columns: columns, rows: rows) { j in
+                    if cells[j] == 0 && output[j] > logit {
+                        cells[j] = label
+                        stack.append(Int32(j))
                     }
                 }
             }
             let points = (0..<4).map { k in
-                (x: min(Double(image.width), max(0, corners[2 * k] / weights[k] * sx)),
-                 y: min(Double(image.height), max(0, corners[2 * k + 1] / weights[k] * sy)))
+                (x: min(Double(image.width), max(0, ox + corners[2 * k] / weights[k] * sx)),
+                 y: min(Double(image.height), max(0, oy + corners[2 * k + 1] / weights[k] * sy)))
             }
             let quad = Quadrilateral(points)
             let box = quad.boundingBox
             guard box.width >= Double(minPlateWidth), box.height >= 4, box.width >= box.height else { continue }
             found.append(QuadCandidate(quad: quad, score: Double(Self.sigmoid(best))))
         }
-        var kept: [QuadCandidate] = []
-        for candidate in found.sorted(by: { $0.score > $1.score }) {
-            if kept.contains(where: { intersectionOverUnion($0.quad.boundingBox, candidate.quad.boundingBox) > 0.5 }) { continue }
-            kept.append(candidate)
-            if kept.count == maxCandidates { break }
+        guard collectWeak else { return (found, []) }
+        // Groups of weak cells (none of them strong): their centre and their strongest cell.
+        var weak: [(centre: (x: Double, y: Double), score: Float)] = []
+        for start in 0..<plane where output[start] > weakLogit && cells[start] == 0 {
+            label += 1
+            cells[start] = label
+            stack.removeAll(keepingCapacity: true)
+            stack.append(Int32(start))
+            var sumX = 0.0, sumY = 0.0, count = 0.0, best: Float = -.infinity
+            while let last = stack.popLast() {
+                let i = Int(last)
+                sumX += Double(i % columns) + 0.5
+                sumY += Double(i / columns) + 0.5
+                count += 1
+                best = max(best, output[i])
+                forEachNeighbour(of: i, columns: columns, rows: rows) { j in
+                    if cells[j] == 0 && output[j] > weakLogit {
+                        cells[j] = label
+                        stack.append(Int32(j))
+                    }
+                }
+            }
+            weak.append(((ox + sumX / count * Double(stride) * sx, oy + sumY / count * Double(stride) * sy), best))
         }
-        return kept
+        return (found, weak.sorted { $0.score > $1.score }.map(\.centre))
     }
 
-    /// Area-averaged shrink of the luma plane into `input`, normalised, padded with 0.
-    private func shrink(_ plane: Plane, to width: Int, _ height: Int, padded paddedWidth: Int, _ paddedHeight: Int) {
+    /// Eight neighbours: a thin or tilted plate is still one component.
+    @inline(__always)
+    private func forEachNeighbour(of i: Int, columns: Int, rows: Int, _ body: (Int) -> Void) {
+        let row = i / columns, column = i % columns
+        for dy in -1...1 {
+            let y = row + dy
+            guard y >= 0 && y < rows else { continue }
+            for dx in -1...1 where dx != 0 || dy != 0 {
+                let x = column + dx
+                guard x >= 0 && x < columns else { continue }
+                body(y * columns + x)
+            }
+        }
+    }
+
+    /// Area-averaged shrink of `region` of the luma plane into `input`, normalised, padded with 0. Separable:
+    /// each output row first sums its source rows column by column (one vectorisable pass over the pixels),
+    /// then each output pixel sums its columns of that.
+    private func shrink(_ plane: Plane, region: (x: Int, y: Int, width: Int, height: Int), to width: Int, _ height: Int,
+                        padded paddedWidth: Int, _ paddedHeight: Int) {
         let count = paddedWidth * paddedHeight
         if input.count != count { input = [Float](repeating: 0, count: count) }
+        if columnSums.count < region.width { columnSums = [Int32](repeating: 0, count: region.width) }
         let mean = model.mean, std = model.std
-        let fx = Double(plane.width) / Double(width), fy = Double(plane.height) / Double(height)
+        let fx = Double(region.width) / Double(width), fy = Double(region.height) / Double(height)
+        let bottom = region.y + region.height
         plane.pixels.withUnsafeBufferPointer { src in
             input.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<count { dst[i] = 0 }
-                for y in 0..<height {
-                    let y0 = Int(Double(y) * fy), y1 = max(y0 + 1, min(plane.height, Int(Double(y + 1) * fy)))
-                    for x in 0..<width {
-                        let x0 = Int(Double(x) * fx), x1 = max(x0 + 1, min(plane.width, Int(Double(x + 1) * fx)))
-                        var sum = 0
+                columnSums.withUnsafeMutableBufferPointer { sums in
+                    for i in 0..<count { dst[i] = 0 }
+                    for y in 0..<height {
+                        let y0 = region.y + Int(Double(y) * fy), y1 = max(y0 + 1, min(bottom, region.y + Int(Double(y + 1) * fy)))
+                        for i in 0..<region.width { sums[i] = 0 }
                         for yy in y0..<y1 {
-                            let row = yy * plane.width
-                            for xx in x0..<x1 { sum += Int(src[row + xx]) }
+                            let row = yy * plane.width + region.x
+                            for i in 0..<region.width { sums[i] &+= Int32(src[row + i]) }
                         }
-                        let value = Float(sum) / Float((y1 - y0) * (x1 - x0)) / 255
-                        dst[y * paddedWidth + x] = (value - mean) / std
+                        let rows = Float(y1 - y0)
+                        for x in 0..<width {
+                            let x0 = Int(Double(x) * fx), x1 = max(x0 + 1, min(region.width, Int(Double(x + 1) * fx)))
+                            var sum: Int32 = 0
+                            for i in x0..<x1 { sum &+= sums[i] }
+                            let value = Float(sum) / (rows * Float(x1 - x0)) / 255
+                            dst[y * paddedWidth + x] = (value - mean) / std
+                        }
                     }
                 }
             }

@@ -29,6 +29,8 @@ struct FormatDecoder {
     private let corrected: [[Bool]]
     /// Per class: log of (uniform share / training share) for province characters, 0 for the rest.
     private let logWeight: [Float]
+    /// Whether any format has a province position (where the prior correction applies).
+    private let hasProvinces: Bool
 
     /// `provincePrior`: how often each province began a training label (the model's own header).
     init(formats: [PlateFormat], charset: [Character], provincePrior: [Character: Double] = [:]) {
@@ -38,6 +40,7 @@ struct FormatDecoder {
             format.positions.map { position in charset.indices.filter { $0 != 0 && position.allows(charset[$0]) } }
         }
         corrected = formats.map { $0.positions.map { $0 == .province } }
+        hasProvinces = corrected.contains { $0.contains(true) }
         let uniform = provincePrior.isEmpty ? 0 : 1 / Double(provincePrior.count)
         logWeight = charset.map { character in
             guard let share = provincePrior[character] else { return 0 }
@@ -51,12 +54,14 @@ struct FormatDecoder {
     func decode(_ probabilities: [[Float]], colour: PlateKind? = nil, colourCost: Double = 2, alternatives: Int = 3) -> Result? {
         let columns = probabilities.count
         guard columns > 0 else { return nil }
+        if !hasProvinces, let fitted = greedyFit(probabilities, alternatives: alternatives) { return fitted }
         let logs = probabilities.map { $0.map { Foundation.log(max($0, 1e-12)) } }
         let greedy = logs.reduce(0.0) { $0 + Double($1.max() ?? 0) }
         var best: (score: Double, format: Int, path: [(class: Int, columns: [Int])])?
         for (index, positions) in allowed.enumerated() where positions.count <= columns
             && !positions.contains(where: \.isEmpty) {
-            guard var (score, path) = viterbi(logs, positions: positions, corrected: corrected[index]) else { continue }
+            guard let (fitted, path) = viterbi(logs, positions: positions, corrected: corrected[index]) else { continue }
+            var score = fitted
             if let colour, [.blue, .yellow, .green].contains(colour), formats[index].region == .cn,
                !formats[index].kinds.contains(colour) {
                 score -= colourCost
@@ -64,15 +69,41 @@ struct FormatDecoder {
             if best == nil || score > best!.score { best = (score, index, path) }
         }
         guard let best else { return nil }
-        let characters = zip(allowed[best.format], best.path).map { classes, step -> CharacterRead in
-            // Confidence: the character's best column; alternatives: what else its format position allows there.
+        let characters = reads(best.path, classes: allowed[best.format], probabilities, alternatives: alternatives)
+        return Result(characters: characters, format: formats[best.format], cost: max(0, greedy - best.score),
+                      columns: best.path.first!.columns.first!...best.path.last!.columns.last!)
+    }
+
+    /// The greedy path when its text already fits a format: no alignment can score higher, so the search
+    /// would find this one (the first format it fits, as ties keep the first). Only without province
+    /// positions, whose prior correction can lift another path above the greedy one.
+    private func greedyFit(_ probabilities: [[Float]], alternatives: Int) -> Result? {
+        var path: [(class: Int, columns: [Int])] = []
+        var previous = 0
+        for (t, column) in probabilities.enumerated() {
+            var best = 0
+            for index in column.indices where column[index] > column[best] { best = index }
+            defer { previous = best }
+            guard best != 0 else { continue }
+            if best == previous { path[path.count - 1].columns.append(t) } else { path.append((best, [t])) }
+        }
+        guard !path.isEmpty,
+              let index = allowed.indices.first(where: { f in
+                  allowed[f].count == path.count && zip(formats[f].positions, path).allSatisfy { $0.allows(charset[$1.class]) }
+              }) else { return nil }
+        return Result(characters: reads(path, classes: allowed[index], probabilities, alternatives: alternatives),
+                      format: formats[index], cost: 0, columns: path.first!.columns.first!...path.last!.columns.last!)
+    }
+
+    /// Each character's confidence (its best column) and what else its format position allows there.
+    private func reads(_ path: [(class: Int, columns: [Int])], classes: [[Int]], _ probabilities: [[Float]],
+                       alternatives: Int) -> [CharacterRead] {
+        zip(classes, path).map { classes, step -> CharacterRead in
             let peak = step.columns.max { probabilities[$0][step.class] < probabilities[$1][step.class] }!
             let others = classes.filter { $0 != step.class }.sorted { probabilities[peak][$0] > probabilities[peak][$1] }
             return CharacterRead(character: charset[step.class], confidence: probabilities[peak][step.class],
                                  alternatives: others.prefix(alternatives).map { (charset[$0], probabilities[peak][$0]) })
         }
-        return Result(characters: characters, format: formats[best.format], cost: max(0, greedy - best.score),
-                      columns: best.path.first!.columns.first!...best.path.last!.columns.last!)
     }
 
     /// The best CTC alignment that spells `positions.count` characters, each of its position's classes.

@@ -42,14 +42,17 @@ final class LearnedPlateDetector {
         let zoomScale = min(1, 2 * scale)
         if zoomScale > scale * 1.3 {
             let half = (x: Int(Double(zoomWindowSize.width) / 2 / scale), y: Int(Double(zoomWindowSize.height) / 2 / scale))
-            for centre in first.weak.prefix(zoomWindows) {
-                if found.contains(where: { plate in
-                    let box = plate.quad.boundingBox
-                    return centre.x >= box.x && centre.x <= box.x + box.width && centre.y >= box.y && centre.y <= box.y + box.height
-                }) { continue }
+            var looked: [(x: Double, y: Double, width: Double, height: Double)] = []
+            func inside(_ point: (x: Double, y: Double), _ box: (x: Double, y: Double, width: Double, height: Double)) -> Bool {
+                point.x >= box.x && point.x <= box.x + box.width && point.y >= box.y && point.y <= box.y + box.height
+            }
+            for centre in first.weak where looked.count < zoomWindows {
+                // Not where a plate was found, nor where a window already looked.
+                if found.contains(where: { inside(centre, $0.quad.boundingBox) }) || looked.contains(where: { inside(centre, $0) }) { continue }
                 let x0 = max(0, min(image.width - 2 * half.x, Int(centre.x) - half.x))
                 let y0 = max(0, min(image.height - 2 * half.y, Int(centre.y) - half.y))
                 let region = (x: x0, y: y0, width: min(image.width - x0, 2 * half.x), height: min(image.height - y0, 2 * half.y))
+                looked.append((Double(region.x), Double(region.y), Double(region.width), Double(region.height)))
                 found += pass(image, region: region, scale: zoomScale, collectWeak: false).plates
             }
         }

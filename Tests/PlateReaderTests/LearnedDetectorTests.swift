@@ -65,6 +65,23 @@ struct LearnedDetectorTests {
         #expect(detector.candidates(in: small).isEmpty)
     }
 
+    @Test func aSmallPlatesCornersArePlacedAgainAtTwiceTheScale() throws {
+        // The tiny model's quad is ±16 × ±4 input pixels: 64 × 16 frame pixels at the first pass (shrunk 2×),
+        // 32 × 8 once the window around it is looked at in full resolution.
+        let detector = LearnedPlateDetector(model: try DetectorModel(data: TinyModel.detector(halfWidth: 16, halfHeight: 4), file: "t"))
+        let image = Self.frame(width: 1024, height: 600, bright: [(600, 300, 24, 8)])
+        detector.minPlateWidth = 20
+        detector.refineBelow = 0
+        var box = try #require(detector.candidates(in: image).first).quad.boundingBox
+        #expect(abs(box.width - 64) < 1 && abs(box.height - 16) < 1)
+        detector.refineBelow = 48
+        let found = detector.candidates(in: image)
+        #expect(found.count == 1)
+        box = try #require(found.first).quad.boundingBox
+        #expect(abs(box.width - 32) < 1 && abs(box.height - 8) < 1)
+        #expect(abs(box.x + box.width / 2 - 612) <= 8 && abs(box.y + box.height / 2 - 304) <= 8)
+    }
+
     @Test func aWrongOrInconsistentDetectorFileIsRefusedAtLoad() {
         #expect { try DetectorModel(data: TinyModel.darkBright, file: "x") } throws: {
             ($0 as? ModelError)?.message.contains("not a plate detector") == true

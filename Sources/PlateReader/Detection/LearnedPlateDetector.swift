@@ -37,9 +37,30 @@ final class LearnedPlateDetector {
         let whole = (x: 0, y: 0, width: image.width, height: image.height)
         let first = pass(image, region: whole, scale: scale, collectWeak: zoomWindows > 0)
         var found = first.plates
+        let zoomScale = min(1, 2 * scale)
+        if zoomScale > scale * 1.3 && refineBelow > 0 {
+            // A small plate's corners are a few input pixels off, which is a character on it: place them again
+            // at twice the scale, in a window around it.
+            for (index, plate) in found.enumerated() where plate.quad.boundingBox.width * scale < Double(refineBelow) {
+                let box = plate.quad.boundingBox
+                let half = (x: Int(max(box.width, Double(zoomWindowSize.width) / 2 / scale)),
+                            y: Int(max(box.height * 1.5, Double(zoomWindowSize.height) / 2 / scale)))
+                let cx = Int(box.x + box.width / 2), cy = Int(box.y + box.height / 2)
+                let x0 = max(0, min(image.width - 2 * half.x, cx - half.x)), y0 = max(0, min(image.height - 2 * half.y, cy - half.y))
+                let region = (x: x0, y: y0, width: min(image.width - x0, 2 * half.x), height: min(image.height - y0, 2 * half.y))
+                let again = pass(image, region: region, scale: zoomScale, collectWeak: false).plates
+                // The same plate: its centre within the first box (a corrected box may be much smaller).
+                let same = again.filter { candidate in
+                    let b = candidate.quad.boundingBox, x = b.x + b.width / 2, y = b.y + b.height / 2
+                    return x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height
+                }
+                if let best = same.max(by: { $0.score < $1.score }) {
+                    found[index].quad = best.quad
+                }
+            }
+        }
         // Plates too small for the first pass mostly still stir a few cells: look again at twice the scale
         // around the strongest of those, each window a few plate-widths wide (a bounded, small cost).
-        let zoomScale = min(1, 2 * scale)
         if zoomScale > scale * 1.3 {
             let half = (x: Int(Double(zoomWindowSize.width) / 2 / scale), y: Int(Double(zoomWindowSize.height) / 2 / scale))
             var looked: [(x: Double, y: Double, width: Double, height: Double)] = []
@@ -69,6 +90,8 @@ final class LearnedPlateDetector {
     var zoomWindows = 6
     /// A zoom window's size in first-pass pixels: a few widths of the plates the first pass misses (< 24 px).
     var zoomWindowSize = (width: 64, height: 32)
+    /// Plates found narrower than this (first-pass pixels) get their corners placed again at twice the scale (0: never).
+    var refineBelow = 48
     /// Cells between this probability and `threshold` may be a plate too small to see at the first scale.
     var weakThreshold: Float = 0.15
 

@@ -50,6 +50,7 @@ public final class PlateReader {
     private let classical = PlateDetector()
     private let learned: LearnedPlateDetector?
     private var input: [Float] = []
+    private var profile: [Float] = []
 
     /// `detector`: the trained plate detector; without one the reader falls back to the classical finder.
     public init(model: RecognizerModel, detector: DetectorModel? = nil, settings: Settings = Settings()) {
@@ -106,13 +107,29 @@ public final class PlateReader {
             // Characters that run into a side of the crop may go on past it (the detector's corners fall short
             // on long plates): read a crop reaching further that way and keep it when it saw more of the plate.
             if let (wider, extended) = extend(image, crop: crop, plate: plate, read: read) {
-                (read, crop, plate) = (wider, extended, extended)
+                (read, crop, plate) = (wider, extended, wider.quad)
             }
-            // Read again with the characters where training put them, when the first read found them off-centre.
-            if read.confidence >= settings.minConfidence / 3,
-               let (plate, crop) = Self.recentre(crop, plate: plate, span: read.textSpan),
-               let second = recognise(image, crop: crop, plate: plate), second.confidence > read.confidence {
-                read = second
+            // Read again with the characters where training put them, when the first read found them off-centre
+            // (across) or small in a crop much taller than they are (the detector's box included the holder).
+            if read.confidence >= settings.minConfidence / 3 {
+                var target = (plate: plate, crop: crop), moved = false
+                // Chinese plates only: their characters fill a set share of the plate (GA 36: 90 of 140 mm); US
+                // and EU plates print names and slogans above and below, which a crop of the text alone would cut.
+                if read.region == .cn, let rows = textRows(image, crop: crop, span: read.textSpan) {
+                    let height = rows.upperBound - rows.lowerBound
+                    target = (crop.rows((rows.lowerBound - 0.28 * height)...(rows.upperBound + 0.28 * height)),
+                              crop.rows((rows.lowerBound - 0.4 * height)...(rows.upperBound + 0.4 * height)))
+                    moved = true
+                }
+                if let recentred = Self.recentre(target.crop, plate: target.plate, span: read.textSpan) {
+                    target = recentred
+                    moved = true
+                }
+                if moved, let second = recognise(image, crop: target.crop, plate: target.plate) {
+                    // Either way a Chinese plate's characters said where it is better than the detector's box did
+                    // (they span it: GA 36 sets them from 15.5 to 424.5 of its 440 mm, 90 of its 140 mm high).
+                    if second.confidence > read.confidence { read = second } else if read.region == .cn { read.quad = target.plate }
+                }
             }
             guard read.confidence >= settings.minConfidence else { continue }
             if let index = reads.firstIndex(where: { intersectionOverUnion($0.quad.boundingBox, read.quad.boundingBox) > 0.3 }) {
@@ -134,7 +151,9 @@ public final class PlateReader {
         guard left || right, text > 0 else { return nil }
         let reach = Self.reach * text
         let wider = crop.slice((left ? -reach : 0)...(1 + (right ? reach : 0)))
-        guard let second = recognise(image, crop: wider, plate: wider), second.confidence >= settings.minConfidence,
+        // The plate grows with the crop sideways only: its top and bottom stay where the detector put them.
+        guard let second = recognise(image, crop: wider, plate: wider.withVerticalExtent(of: plate)),
+              second.confidence >= settings.minConfidence,
               second.text.count > read.text.count, Self.contains(second.text, read.text) else { return nil }
         return (second, wider)
     }
@@ -180,6 +199,40 @@ public final class PlateReader {
         let plateSpan = (span.lowerBound - 0.04 * text)...(span.upperBound + 0.04 * text)
         return (crop.slice(plateSpan).withVerticalExtent(of: plate), crop.slice(left...right))
     }
+
+    /// The rows of `crop` (fractions of its height) the characters across `span` of its width stand in, when
+    /// they fill clearly less of it than in training: rows whose horizontal contrast along the text is at least
+    /// a third of the strongest row's, grown from the strongest. Nil when they fill most of it already.
+    private func textRows(_ image: YCbCrImage, crop: Quadrilateral, span: ClosedRange<Double>) -> ClosedRange<Double>? {
+        let width = 128, height = Self.profileRows
+        CropSampler.sample(image.luma, quad: crop, width: width, height: height, mean: 0, std: 1, into: &profile)
+        let from = max(0, Int(span.lowerBound * Double(width))), to = min(width - 1, Int(span.upperBound * Double(width)))
+        guard to - from >= 8 else { return nil }
+        var energy = [Float](repeating: 0, count: height)
+        for row in 0..<height {
+            var sum: Float = 0
+            for x in from..<to { sum += abs(profile[row * width + x + 1] - profile[row * width + x]) }
+            energy[row] = sum
+        }
+        // A little smoothing over rows, so one row of a stroke's gap does not split the text.
+        var smooth = [Float](repeating: 0, count: height)
+        for r in 0..<height {
+            let above = energy[max(0, r - 1)], below = energy[min(height - 1, r + 1)]
+            smooth[r] = (above + 2 * energy[r] + below) / 4
+        }
+        guard let peak = smooth.indices.max(by: { smooth[$0] < smooth[$1] }), smooth[peak] > 0 else { return nil }
+        let floor = smooth[peak] / 3
+        var top = peak, bottom = peak
+        while top > 0 && smooth[top - 1] >= floor { top -= 1 }
+        while bottom < height - 1 && smooth[bottom + 1] >= floor { bottom += 1 }
+        let rows = Double(top) / Double(height)...Double(bottom + 1) / Double(height)
+        // In training the characters fill about two thirds of the crop's height; act only well below that.
+        guard rows.upperBound - rows.lowerBound < 0.5, rows.upperBound - rows.lowerBound > 0.1 else { return nil }
+        return rows
+    }
+
+    /// Rows sampled for the text's vertical extent.
+    static let profileRows = 64
 
     /// Reads an image that is already a plate crop (pushed by an LPR camera, or a crop data set).
     public func readCrop(_ image: YCbCrImage) -> PlateRead? {

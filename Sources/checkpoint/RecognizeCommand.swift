@@ -19,6 +19,9 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "Width frames are shrunk to for the detector (larger finds smaller plates, slower).")
     var detectorWidth: Int = 512
 
+    @Option(help: "Reads below this confidence (0–1) are dropped.")
+    var minConfidence: Double = 0.6
+
     @Option(help: "Most places per frame the detector looks at again at twice the scale, for plates too small at the first (0: never).")
     var zoomWindows: Int = 6
 
@@ -43,7 +46,7 @@ struct ReaderOptions: ParsableArguments {
         if detector != "none", let detectorURL = detector.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledDetectorURL {
             detectorModel = try DetectorModel(contentsOf: detectorURL)
         }
-        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), detectorWidth: detectorWidth, zoomWindows: zoomWindows))
+        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, detectorWidth: detectorWidth, zoomWindows: zoomWindows))
     }
 }
 

@@ -110,6 +110,8 @@ struct QuadrilateralTests {
         let part = box.slice(0.25...0.75)
         #expect(part.boundingBox == (x: 150, y: 50, width: 100, height: 40))
         #expect(box.slice(-0.1...1.1).boundingBox.width == 240)
+        #expect(box.rows(0.25...0.75).boundingBox == (x: 100, y: 60, width: 200, height: 20))
+        #expect(box.rows(-0.5...1.5).boundingBox == (x: 100, y: 30, width: 200, height: 80))
         #expect(part.withVerticalExtent(of: Quadrilateral(x: 0, y: 60, width: 10, height: 20)).boundingBox
             == (x: 150, y: 60, width: 100, height: 20))
         // A plate tilted by 45°: widening moves the corners along the tilt.

@@ -41,6 +41,13 @@ public struct Quadrilateral: Sendable, Equatable {
                               mix(p[3], p[2], range.upperBound), mix(p[3], p[2], range.lowerBound)])
     }
 
+    /// The part between fractions `range` of the height (may reach outside 0…1), full width, along its sides.
+    func rows(_ range: ClosedRange<Double>) -> Quadrilateral {
+        let p = points
+        return Quadrilateral([mix(p[0], p[3], range.lowerBound), mix(p[1], p[2], range.lowerBound),
+                              mix(p[1], p[2], range.upperBound), mix(p[0], p[3], range.upperBound)])
+    }
+
     /// This quadrilateral's sides with `other`'s top and bottom: each side is re-cut where `other`'s top and
     /// bottom edges lie (measured as fractions of this one's height at that side).
     func withVerticalExtent(of other: Quadrilateral) -> Quadrilateral {

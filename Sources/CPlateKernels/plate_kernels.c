@@ -314,7 +314,43 @@ void cpd_conv3x3(const float *padded, int channels, int height, int width, const
     cpd_conv3x3_portable(padded, channels, height, width, packed, bias, relu, outputs, out);
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// 2x2 stride-2 pooling, 16 outputs a step: the larger of two rows, then of each pair of neighbours
+// (even and odd lanes of 32 inputs, gathered by one permute each).
+__attribute__((target("avx512f")))
+static void max_pool2x2_avx512(const float *in, int channels, int height, int width, float *out) {
+    const int oh = (height - 2) / 2 + 1, ow = (width - 2) / 2 + 1;
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    for (int c = 0; c < channels; c++) {
+        const float *plane = in + (size_t)c * height * width;
+        float *dst = out + (size_t)c * oh * ow;
+        for (int oy = 0; oy < oh; oy++) {
+            const float *top = plane + (size_t)oy * 2 * width, *bottom = top + width;
+            int ox = 0;
+            for (; ox + 16 <= ow; ox += 16) {
+                const __m512 a = _mm512_max_ps(_mm512_loadu_ps(top + 2 * ox), _mm512_loadu_ps(bottom + 2 * ox));
+                const __m512 b = _mm512_max_ps(_mm512_loadu_ps(top + 2 * ox + 16), _mm512_loadu_ps(bottom + 2 * ox + 16));
+                _mm512_storeu_ps(dst + (size_t)oy * ow + ox,
+                                 _mm512_max_ps(_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b)));
+            }
+            for (; ox < ow; ox++) {
+                const float p = top[2 * ox] > top[2 * ox + 1] ? top[2 * ox] : top[2 * ox + 1];
+                const float q = bottom[2 * ox] > bottom[2 * ox + 1] ? bottom[2 * ox] : bottom[2 * ox + 1];
+                dst[(size_t)oy * ow + ox] = p > q ? p : q;
+            }
+        }
+    }
+}
+#endif
+
 void cpd_max_pool(const float *in, int channels, int height, int width, int kh, int kw, int sh, int sw, float *out) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && has_avx512()) {
+        max_pool2x2_avx512(in, channels, height, width, out);
+        return;
+    }
+#endif
     const int oh = (height - kh) / sh + 1, ow = (width - kw) / sw + 1;
     for (int c = 0; c < channels; c++) {
         const float *plane = in + (size_t)c * height * width;

@@ -101,6 +101,17 @@ struct ConvolutionKernelTests {
         var tall = [Float](repeating: 0, count: 4)
         cpd_max_pool(input, 1, 3, 4, 2, 1, 2, 1, &tall)
         #expect(tall == [3, 5, 9, 8])
+        // Wide and odd-sized planes (the vector path takes 16 outputs a step, the rest one by one).
+        var generator = SeededGenerator(seed: 3)
+        let (channels, height, width) = (2, 7, 71)
+        let planes = (0..<(channels * height * width)).map { _ in Float.random(in: -1...1, using: &generator) }
+        let oh = (height - 2) / 2 + 1, ow = (width - 2) / 2 + 1
+        var pooled = [Float](repeating: .nan, count: channels * oh * ow)
+        cpd_max_pool(planes, Int32(channels), Int32(height), Int32(width), 2, 2, 2, 2, &pooled)
+        for c in 0..<channels { for y in 0..<oh { for x in 0..<ow {
+            let at = { (dy: Int, dx: Int) in planes[(c * height + 2 * y + dy) * width + 2 * x + dx] }
+            #expect(pooled[(c * oh + y) * ow + x] == max(at(0, 0), at(0, 1), at(1, 0), at(1, 1)))
+        } } }
     }
 
 

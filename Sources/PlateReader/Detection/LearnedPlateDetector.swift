@@ -26,6 +26,8 @@ final class LearnedPlateDetector {
     private var cells: [Int32] = []
     private var stack: [Int32] = []
     private var columnSums: [Int32] = []
+    private var columnSpans: [Int32] = []
+    private var columnWeights: [Float] = []
 
     init(model: DetectorModel) {
         self.model = model
@@ -207,6 +209,16 @@ final class LearnedPlateDetector {
         let mean = model.mean, std = model.std
         let fx = Double(region.width) / Double(width), fy = Double(region.height) / Double(height)
         let bottom = region.y + region.height
+        // Each output column's source columns (and 1 / their count), worked out once per pass.
+        if columnSpans.count < 2 * width { columnSpans = [Int32](repeating: 0, count: 2 * width) }
+        if columnWeights.count < width { columnWeights = [Float](repeating: 0, count: width) }
+        for x in 0..<width {
+            let x0 = Int(Double(x) * fx), x1 = max(x0 + 1, min(region.width, Int(Double(x + 1) * fx)))
+            columnSpans[2 * x] = Int32(x0)
+            columnSpans[2 * x + 1] = Int32(x1)
+            columnWeights[x] = 1 / Float(x1 - x0)
+        }
+        let spans = columnSpans, weights = columnWeights
         plane.pixels.withUnsafeBufferPointer { src in
             input.withUnsafeMutableBufferPointer { dst in
                 columnSums.withUnsafeMutableBufferPointer { sums in
@@ -218,13 +230,12 @@ final class LearnedPlateDetector {
                             let row = yy * plane.width + region.x
                             for i in 0..<region.width { sums[i] &+= Int32(src[row + i]) }
                         }
-                        let rows = Float(y1 - y0)
+                        let scale = 1 / (Float(y1 - y0) * 255 * std)
                         for x in 0..<width {
-                            let x0 = Int(Double(x) * fx), x1 = max(x0 + 1, min(region.width, Int(Double(x + 1) * fx)))
+                            let x0 = Int(spans[2 * x]), x1 = Int(spans[2 * x + 1])
                             var sum: Int32 = 0
                             for i in x0..<x1 { sum &+= sums[i] }
-                            let value = Float(sum) / (rows * Float(x1 - x0)) / 255
-                            dst[y * paddedWidth + x] = (value - mean) / std
+                            dst[y * paddedWidth + x] = Float(sum) * scale * weights[x] - mean / std
                         }
                     }
                 }

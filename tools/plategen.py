@@ -78,11 +78,6 @@ CJK_FONT_FILES = [
     ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", 6),
     ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", 2),
     ("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC", 1),
-    # More Hei (black) faces, the family the plate font belongs to, so that no one face's details
-    # become what a province looks like (fonts-wqy-zenhei, fonts-wqy-microhei), and a Ming face.
-    ("wqy-zenhei.ttc", "WenQuanYi Zen Hei", 3),
-    ("wqy-microhei.ttc", "WenQuanYi Micro Hei", 2),
-    ("uming.ttc", "AR PL UMing CN", 1),
 ]
 # Extra Latin faces used only on US plates (more varied state fonts); weight 0 elsewhere.
 US_EXTRA_FONT_FILES = [
@@ -96,9 +91,7 @@ US_EXTRA_FONT_FILES = [
 ]
 # Plate-like province glyphs: the sans faces (Bold mostly), with stroke-width jitter.
 PLATE_CJK_FACES = [("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", 3),
-                   ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", 1),
-                   ("wqy-zenhei.ttc", "WenQuanYi Zen Hei", 2),
-                   ("wqy-microhei.ttc", "WenQuanYi Micro Hei", 1)]
+                   ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", 1)]
 GLYPH_SIZE = 96
 
 
@@ -436,30 +429,6 @@ def _draw_small_text(img, fonts, rng, text, cx, cy, h, color, font_id=None, sque
         x += w + sp
 
 
-def _emblem(d, rng, cx, cy, rx, ry):
-    """A filled graphic about 2rx × 2ry: what US plates print between or beside their characters."""
-    c = tuple(int(v) for v in rng.integers(0, 256, 3))
-    t = rng.random()
-    if t < 0.3:  # sun / seal: a disc, maybe with rays
-        r = min(rx, ry)
-        if rng.random() < 0.5:
-            for k in range(12):
-                a = k * math.pi / 6
-                d.line((cx, cy, cx + 1.4 * r * math.cos(a), cy + 1.4 * r * math.sin(a)), fill=c, width=max(1, int(r * 0.15)))
-        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=c)
-    elif t < 0.55:  # star
-        pts = [(cx + (rx if k % 2 == 0 else rx * 0.45) * math.sin(k * math.pi / 5),
-                cy - (ry if k % 2 == 0 else ry * 0.45) * math.cos(k * math.pi / 5)) for k in range(10)]
-        d.polygon(pts, fill=c)
-    elif t < 0.8:  # a state's outline: a random blob
-        n = int(rng.integers(6, 11))
-        pts = [(cx + rx * _u(rng, 0.5, 1.0) * math.cos(2 * math.pi * k / n), cy + ry * _u(rng, 0.5, 1.0) * math.sin(2 * math.pi * k / n))
-               for k in range(n)]
-        d.polygon(pts, fill=c)
-    else:  # a small rectangle (a sticker or a badge)
-        d.rectangle((cx - rx * 0.7, cy - ry, cx + rx * 0.7, cy + ry), fill=c)
-
-
 def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze, spacing,
                     sep, max_w, emboss=None, outline=None, highlight=None):
     """Draws the label groups; separators between groups are drawn but not labelled."""
@@ -474,7 +443,7 @@ def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze,
         ws = []
         for kind, ch in items:
             if kind == "sep":
-                ws.append({"space": 0.45, "hyphen": 0.45, "dot": 0.35, "seal": 0.55, "symbol": 0.9}[ch] * h)
+                ws.append({"space": 0.45, "hyphen": 0.45, "dot": 0.35, "seal": 0.55}[ch] * h)
             else:
                 m = fonts.glyph(ch, font_id, False)
                 ws.append(max(m.width / m.height, 0.22) * h * sq)
@@ -508,15 +477,12 @@ def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze,
         elif ch == "dot":
             r = h * 0.06
             d.ellipse((x + w / 2 - r, cy - r, x + w / 2 + r, cy + r), fill=color)
-        elif ch == "symbol":  # a state emblem between the groups (a sun, star, outline, seal), never read
-            _emblem(d, rng, x + w / 2, cy, w * 0.45, h * 0.45)
         elif ch == "seal":  # German registration seals
             r = w * 0.42
             for yy in (cy - h * 0.22, cy + h * 0.22):
                 d.ellipse((x + w / 2 - r, yy - r, x + w / 2 + r, yy + r),
                           fill=_jit(rng, (150, 150, 150), 40), outline=(60, 60, 60))
         x += w + sp
-    return cx - total / 2, cx + total / 2
 
 
 def _pale_color(rng):
@@ -572,10 +538,6 @@ def render_us(rng, fonts: Fonts):
     if len(groups) == 1 and rng.random() < 0.3 and len(label) >= 5:  # drawn gap/hyphen inside
         k = int(rng.integers(2, len(label) - 1))
         groups = [label[:k], label[k:]]
-    if len(groups) > 1 and rng.random() < 0.12:  # an emblem between the groups
-        sep = "symbol"
-    # two small characters stacked beside the main text (a county or class code: not part of the reading)
-    stacked = None if rng.random() > 0.12 else ("left" if rng.random() < 0.5 else "right")
     # extra clutter: bolts / screw holes, a small county or registration line
     if rng.random() < 0.4:
         r = H * _u(rng, 0.025, 0.045)
@@ -598,17 +560,8 @@ def render_us(rng, fonts: Fonts):
     elif style < 0.3:  # outlined characters
         outline = _text_color(rng) if rng.random() < 0.5 else _jit(rng, (20, 20, 20), 10)
         tc = _pale_color(rng) if rng.random() < 0.5 else tc
-    cx, cy = W / 2 + _u(rng, -0.03, 0.03) * W, H * _u(rng, 0.5, 0.56)
-    if stacked:
-        cx += (0.07 if stacked == "left" else -0.07) * W
-    x0, x1 = _draw_main_text(img, fonts, rng, groups, cx, cy, h, tc, fid, _u(rng, 0.8, 1.1), _u(rng, 0.04, 0.14),
-                             sep, W * (0.78 if stacked else 0.92), emboss, outline, highlight)
-    if stacked:
-        sh = h * _u(rng, 0.38, 0.46)
-        sx = x0 - h * _u(rng, 0.08, 0.15) - sh * 0.7 if stacked == "left" else x1 + h * _u(rng, 0.08, 0.15)
-        for k in range(2):
-            ch = LATIN_ALNUM[rng.integers(len(LATIN_ALNUM))]
-            _paste_glyph(img, fonts.glyph(ch, fid, False), (sx, cy - h / 2 + k * (h - sh), sh * 0.7, sh), tc)
+    _draw_main_text(img, fonts, rng, groups, W / 2 + _u(rng, -0.03, 0.03) * W, H * _u(rng, 0.5, 0.56), h, tc,
+                    fid, _u(rng, 0.8, 1.1), _u(rng, 0.04, 0.14), sep, W * 0.92, emboss, outline, highlight)
     # licence plate frame (often with dealer text at the bottom)
     if rng.random() < 0.35:
         fc = _jit(rng, (30, 30, 30), 20) if rng.random() < 0.7 else _jit(rng, (190, 190, 190), 20)

@@ -103,34 +103,8 @@ public final class PlateReader {
                 let confidence = read?.confidence ?? 0
                 if confidence < settings.minConfidence / 3 || confidence >= Self.sure { break }
             }
-            guard var read = best?.read, var crop = best?.crop, var plate = Optional(plate) else { continue }
-            // Characters that run into a side of the crop may go on past it (the detector's corners fall short
-            // on long plates): read a crop reaching further that way and keep it when it saw more of the plate.
-            if let (wider, extended) = extend(image, crop: crop, plate: plate, read: read) {
-                (read, crop, plate) = (wider, extended, wider.quad)
-            }
-            // Read again with the characters where training put them, when the first read found them off-centre
-            // (across) or small in a crop much taller than they are (the detector's box included the holder).
-            if read.confidence >= settings.minConfidence / 3 {
-                var target = (plate: plate, crop: crop), moved = false
-                // Chinese plates only: their characters fill a set share of the plate (GA 36: 90 of 140 mm); US
-                // and EU plates print names and slogans above and below, which a crop of the text alone would cut.
-                if read.region == .cn, let rows = textRows(image, crop: crop, span: read.textSpan) {
-                    let height = rows.upperBound - rows.lowerBound
-                    target = (crop.rows((rows.lowerBound - 0.28 * height)...(rows.upperBound + 0.28 * height)),
-                              crop.rows((rows.lowerBound - 0.4 * height)...(rows.upperBound + 0.4 * height)))
-                    moved = true
-                }
-                if let recentred = Self.recentre(target.crop, plate: target.plate, span: read.textSpan) {
-                    target = recentred
-                    moved = true
-                }
-                if moved, let second = recognise(image, crop: target.crop, plate: target.plate) {
-                    // Either way a Chinese plate's characters said where it is better than the detector's box did
-                    // (they span it: GA 36 sets them from 15.5 to 424.5 of its 440 mm, 90 of its 140 mm high).
-                    if second.confidence > read.confidence { read = second } else if read.region == .cn { read.quad = target.plate }
-                }
-            }
+            guard let first = best else { continue }
+            let read = improve(first.read, image: image, crop: first.crop, plate: plate)
             guard read.confidence >= settings.minConfidence else { continue }
             if let index = reads.firstIndex(where: { intersectionOverUnion($0.quad.boundingBox, read.quad.boundingBox) > 0.3 }) {
                 if read.confidence > reads[index].confidence { reads[index] = read }
@@ -139,6 +113,39 @@ public final class PlateReader {
             reads.append(read)
         }
         return reads.sorted { $0.confidence > $1.confidence }
+    }
+
+    /// The first read made better where the crop was off: extended past a side the characters run into,
+    /// re-centred on them across, and (Chinese plates) cut to the rows they stand in.
+    private func improve(_ first: PlateRead, image: YCbCrImage, crop: Quadrilateral, plate: Quadrilateral) -> PlateRead {
+        var read = first, crop = crop, plate = plate
+        // Characters that run into a side of the crop may go on past it (the detector's corners fall short
+        // on long plates): read a crop reaching further that way and keep it when it saw more of the plate.
+        if let (wider, extended) = extend(image, crop: crop, plate: plate, read: read) {
+            (read, crop, plate) = (wider, extended, wider.quad)
+        }
+        guard read.confidence >= settings.minConfidence / 3 else { return read }
+        // Read again with the characters where training put them, when the first read found them off-centre
+        // (across) or small in a crop much taller than they are (the detector's box included the holder).
+        var target = (plate: plate, crop: crop), moved = false
+        // Chinese plates only: their characters fill a set share of the plate (GA 36: 90 of 140 mm); US
+        // and EU plates print names and slogans above and below, which a crop of the text alone would cut.
+        if read.region == .cn, let rows = textRows(image, crop: crop, span: read.textSpan) {
+            let height = rows.upperBound - rows.lowerBound
+            target = (crop.rows((rows.lowerBound - 0.28 * height)...(rows.upperBound + 0.28 * height)),
+                      crop.rows((rows.lowerBound - 0.4 * height)...(rows.upperBound + 0.4 * height)))
+            moved = true
+        }
+        if let recentred = Self.recentre(target.crop, plate: target.plate, span: read.textSpan) {
+            target = recentred
+            moved = true
+        }
+        if moved, let second = recognise(image, crop: target.crop, plate: target.plate) {
+            // Either way a Chinese plate's characters said where it is better than the detector's box did
+            // (they span it: GA 36 sets them from 15.5 to 424.5 of its 440 mm, 90 of its 140 mm high).
+            if second.confidence > read.confidence { read = second } else if read.region == .cn { read.quad = target.plate }
+        }
+        return read
     }
 
     /// A read of the crop stretched past the side(s) its characters run into, when that read keeps the

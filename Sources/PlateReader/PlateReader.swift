@@ -51,6 +51,9 @@ public final class PlateReader {
     private let learned: LearnedPlateDetector?
     private var input: [Float] = []
     private var profile: [Float] = []
+    /// Per row of `profile`: the text's horizontal contrast, and the same smoothed over rows.
+    private var energy: [Float] = []
+    private var smooth: [Float] = []
 
     /// `detector`: the trained plate detector; without one the reader falls back to the classical finder.
     public init(model: RecognizerModel, detector: DetectorModel? = nil, settings: Settings = Settings()) {
@@ -215,14 +218,14 @@ public final class PlateReader {
         CropSampler.sample(image.luma, quad: crop, width: width, height: height, mean: 0, std: 1, into: &profile)
         let from = max(0, Int(span.lowerBound * Double(width))), to = min(width - 1, Int(span.upperBound * Double(width)))
         guard to - from >= 8 else { return nil }
-        var energy = [Float](repeating: 0, count: height)
+        if energy.count != height { energy = [Float](repeating: 0, count: height) }
         for row in 0..<height {
             var sum: Float = 0
             for x in from..<to { sum += abs(profile[row * width + x + 1] - profile[row * width + x]) }
             energy[row] = sum
         }
         // A little smoothing over rows, so one row of a stroke's gap does not split the text.
-        var smooth = [Float](repeating: 0, count: height)
+        if smooth.count != height { smooth = [Float](repeating: 0, count: height) }
         for r in 0..<height {
             let above = energy[max(0, r - 1)], below = energy[min(height - 1, r + 1)]
             smooth[r] = (above + 2 * energy[r] + below) / 4

@@ -8,14 +8,9 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct SecurityPageBrowserTests {
     @Test func anAlertAppearsLiveIsAcknowledgedAndThePageSurvivesARestart() async throws {
-        let fixture = try ConfigFixture(port: try freePort())
-        var daemon = try DaemonProcess(fixture: fixture)
-        #expect(await daemon.waitUntilHealthy(), "\(daemon.log)")
-        let admin = try String(contentsOf: fixture.bootstrapTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let created = try await runToolOffPool(BuildProducts.executable("checkpoint").path,
-                                  ["user", "create", "--name", "centre", "--role", "security", "--config", fixture.configPath],
-                                  stdin: "correct horse battery\n")
-        #expect(created.status == 0)
+        let started = try await startDaemonWithPerson("centre", role: "security")
+        let (fixture, admin) = (started.fixture, started.admin)
+        var daemon = started.daemon
         let port = fixture.port
         for plate in ["粤BD27584", "京A00001"] {
             let listed = try await HTTP.send(port: port, .post, "/api/v1/watchlists/entries", token: admin, json: """

@@ -6,14 +6,9 @@ import TestSupport
 /// (the printed QR decodes back to the token with zbarimg), scan it (allow), revoke it, scan again (deny — revoked).
 @Suite(.serialized) struct StaffPagesBrowserTests {
     @Test func guardIssuesPrintsScansAndRevokesACard() async throws {
-        let fixture = try ConfigFixture(port: try freePort())
-        let daemon = try DaemonProcess(fixture: fixture)
-        #expect(await daemon.waitUntilHealthy(), "\(daemon.log)")
-        let admin = try String(contentsOf: fixture.bootstrapTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let created = try await runToolOffPool(BuildProducts.executable("checkpoint").path,
-                                  ["user", "create", "--name", "guard", "--role", "staff", "--config", fixture.configPath],
-                                  stdin: "correct horse battery\n")
-        #expect(created.status == 0)
+        let started = try await startDaemonWithPerson("guard", role: "staff")
+        let (fixture, admin) = (started.fixture, started.admin)
+        let daemon = started.daemon
 
         let browser = try await WebDriver()
         let base = "http://127.0.0.1:\(fixture.port)"
@@ -90,14 +85,9 @@ import TestSupport
     /// as they are decided (server-sent events), with picture, plate, verdict and reason; the watchlisted
     /// plate shows as an alert; stopping the daemon with the page open still exits cleanly.
     @Test func theLaneViewShowsPassagesAsTheyAreDecided() async throws {
-        let fixture = try ConfigFixture(port: try freePort())
-        let daemon = try DaemonProcess(fixture: fixture)
-        #expect(await daemon.waitUntilHealthy(), "\(daemon.log)")
-        let admin = try String(contentsOf: fixture.bootstrapTokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let created = try await runToolOffPool(BuildProducts.executable("checkpoint").path,
-                                  ["user", "create", "--name", "guard", "--role", "staff", "--config", fixture.configPath],
-                                  stdin: "correct horse battery\n")
-        #expect(created.status == 0)
+        let started = try await startDaemonWithPerson("guard", role: "staff")
+        let (fixture, admin) = (started.fixture, started.admin)
+        let daemon = started.daemon
         let port = fixture.port
         let listed = try await HTTP.send(port: port, .post, "/api/v1/watchlists/entries", token: admin, json: """
             {"kind":"plate","value":"粤BD27584","reason":"reported stolen","severity":"critical"}

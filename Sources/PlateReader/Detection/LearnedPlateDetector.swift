@@ -47,14 +47,12 @@ final class LearnedPlateDetector {
                 let box = plate.quad.boundingBox
                 let half = (x: Int(max(box.width, Double(zoomWindowSize.width) / 2 / scale)),
                             y: Int(max(box.height * 1.5, Double(zoomWindowSize.height) / 2 / scale)))
-                let cx = Int(box.x + box.width / 2), cy = Int(box.y + box.height / 2)
-                let x0 = max(0, min(image.width - 2 * half.x, cx - half.x)), y0 = max(0, min(image.height - 2 * half.y, cy - half.y))
-                let region = (x: x0, y: y0, width: min(image.width - x0, 2 * half.x), height: min(image.height - y0, 2 * half.y))
+                let region = Self.window(around: (box.x + box.width / 2, box.y + box.height / 2), half: half, in: image)
                 let again = pass(image, region: region, scale: zoomScale, collectWeak: false).plates
                 // The same plate: its centre within the first box (a corrected box may be much smaller).
                 let same = again.filter { candidate in
-                    let b = candidate.quad.boundingBox, x = b.x + b.width / 2, y = b.y + b.height / 2
-                    return x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height
+                    let b = candidate.quad.boundingBox
+                    return Self.inside((b.x + b.width / 2, b.y + b.height / 2), box)
                 }
                 if let best = same.max(by: { $0.score < $1.score }) {
                     found[index].quad = best.quad
@@ -65,16 +63,13 @@ final class LearnedPlateDetector {
         // around the strongest of those, each window a few plate-widths wide (a bounded, small cost).
         if zoomScale > scale * 1.3 {
             let half = (x: Int(Double(zoomWindowSize.width) / 2 / scale), y: Int(Double(zoomWindowSize.height) / 2 / scale))
-            var looked: [(x: Double, y: Double, width: Double, height: Double)] = []
-            func inside(_ point: (x: Double, y: Double), _ box: (x: Double, y: Double, width: Double, height: Double)) -> Bool {
-                point.x >= box.x && point.x <= box.x + box.width && point.y >= box.y && point.y <= box.y + box.height
-            }
+            var looked: [Box] = []
             for centre in first.weak where looked.count < zoomWindows {
                 // Not where a plate was found, nor where a window already looked.
-                if found.contains(where: { inside(centre, $0.quad.boundingBox) }) || looked.contains(where: { inside(centre, $0) }) { continue }
-                let x0 = max(0, min(image.width - 2 * half.x, Int(centre.x) - half.x))
-                let y0 = max(0, min(image.height - 2 * half.y, Int(centre.y) - half.y))
-                let region = (x: x0, y: y0, width: min(image.width - x0, 2 * half.x), height: min(image.height - y0, 2 * half.y))
+                if found.contains(where: { Self.inside(centre, $0.quad.boundingBox) }) || looked.contains(where: { Self.inside(centre, $0) }) {
+                    continue
+                }
+                let region = Self.window(around: centre, half: half, in: image)
                 looked.append((Double(region.x), Double(region.y), Double(region.width), Double(region.height)))
                 found += pass(image, region: region, scale: zoomScale, collectWeak: false).plates
             }
@@ -86,6 +81,20 @@ final class LearnedPlateDetector {
             if kept.count == maxCandidates { break }
         }
         return kept
+    }
+
+    typealias Box = (x: Double, y: Double, width: Double, height: Double)
+
+    static func inside(_ point: (x: Double, y: Double), _ box: Box) -> Bool {
+        point.x >= box.x && point.x <= box.x + box.width && point.y >= box.y && point.y <= box.y + box.height
+    }
+
+    /// The frame region `half` pixels either way of `centre`, moved (not cut) to stay inside the frame where it can.
+    static func window(around centre: (x: Double, y: Double), half: (x: Int, y: Int), in image: YCbCrImage)
+        -> (x: Int, y: Int, width: Int, height: Int) {
+        let x0 = max(0, min(image.width - 2 * half.x, Int(centre.x) - half.x))
+        let y0 = max(0, min(image.height - 2 * half.y, Int(centre.y) - half.y))
+        return (x0, y0, min(image.width - x0, 2 * half.x), min(image.height - y0, 2 * half.y))
     }
 
     /// Most windows looked at again at twice the scale per frame (0: none).

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import collections
+import hashlib
 import os
 import struct
 import sys
@@ -42,6 +43,9 @@ def parse_args(argv=None):
     ap.add_argument("--channels", default="16,32,64,64,96,192")
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--threads", type=int, default=2, help="CPU cores used (affinity) by XLA and data workers")
+    ap.add_argument("--init", default="",
+                    help="start from this .cpdm model (same architecture) instead of random weights: "
+                         "a fine-tune, e.g. with --steps 3000 --lr 1e-3")
     ap.add_argument("--cache", default=os.path.join(HERE, ".cache"),
                     help="where generated data sets are cached (keyed by seed and sizes); '' disables")
     return ap.parse_args(argv)
@@ -141,8 +145,11 @@ def build_data(args, log):
     train_ids = sorted(perm[args.val_real:].tolist())
     train_rows = [rows[i] for i in train_ids]
 
-    import hashlib
-    src = hashlib.sha1(open(pg.__file__, "rb").read() + open(__file__, "rb").read()).hexdigest()[:10]
+    # The key covers the generator and the code above that builds the set, not the training code,
+    # so a change to training reuses the cached data.
+    import inspect
+    data_code = "".join(inspect.getsource(f) for f in (_gen_synth_chunk, _gen_real_chunk, read_real, build_data))
+    src = hashlib.sha1(open(pg.__file__, "rb").read() + data_code.encode("utf-8")).hexdigest()[:10]
     key = "s%d-n%d-r%d-v%d-vs%d-sw%g-%s" % (args.seed, args.synthetic, args.real_copies, args.val_real,
                                             args.val_synthetic, args.swap_share, src)
     cache = os.path.join(args.cache, "data-%s.npz" % key) if args.cache else None
@@ -266,6 +273,45 @@ def make_model(arch, head_bias=None, keep_map=False):
 BN_EPS = 1e-5
 
 
+def unfold_model(path, arch, calib_u8):
+    """Params and batch-norm state that compute what the folded model at `path` computes.
+
+    Export folds batch norm into each conv (w·s, b − m·s), so the norm's own parameters are gone.
+    They are recovered from a calibration batch: with z the folded conv's output (no bias),
+    the norm gets m, v = mean, var of z, and g = √(v + ε), b = m + bias; it then maps z to
+    z + bias exactly at inference and, on batches like the calibration one, in training too."""
+    import jax
+    import jax.numpy as jnp
+
+    _, layers, _ = check_model.load_cpdm(path)
+    convs = [L for L in layers if L["type"] == "conv"]
+    want = [a for a in arch if a[0] == "conv"]
+    if [(L["in"], L["out"], L["kh"], L["kw"]) for L in convs] != [a[1:5] for a in want]:
+        raise SystemExit("%s has another architecture than --channels asks for" % path)
+    x = jnp.asarray(((calib_u8.astype(np.float32) / 255.0) - 0.5) / 0.5)[..., None]
+    params, state, ci = [], [], 0
+    for a in arch:
+        if a[0] == "pool":
+            _, kh, kw, sh, sw = a
+            x = jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, kh, kw, 1), (1, sh, sw, 1), "VALID")
+            continue
+        _, cin, cout, kh, kw, pad, relu = a
+        L = convs[ci]
+        ci += 1
+        w = jnp.asarray(np.ascontiguousarray(L["W"].transpose(2, 3, 1, 0)))  # OIHW -> HWIO
+        bias = jnp.asarray(L["B"])
+        z = jax.lax.conv_general_dilated(x, w, (1, 1), pad.upper(), dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        if relu:
+            m, v = z.mean(axis=(0, 1, 2)), z.var(axis=(0, 1, 2))
+            params.append({"w": w, "g": jnp.sqrt(v + BN_EPS), "b": m + bias})
+            state.append({"m": m, "v": v})
+            x = jax.nn.relu(z + bias)
+        else:
+            params.append({"w": w, "bias": bias})
+            state.append({})
+    return params, state
+
+
 def fold_and_export(params, state, arch, header, path):
     """Folds batch norm into the convs and writes the .cpdm file."""
     blob, layers = [], []
@@ -324,6 +370,9 @@ def main(args):
     arch = architecture(chans, ncls)
     init, apply = make_model(arch)
     params, state = init(jax.random.PRNGKey(args.seed))
+    if args.init:
+        params, state = unfold_model(args.init, arch, X[np.random.default_rng([args.seed, 5]).choice(len(X), 1024, replace=False)])
+        log("initialised from %s" % args.init)
     nparams = sum(int(np.prod(p["w"].shape)) + int(p["w"].shape[-1]) for p in params)
     log("model: %d weights after folding (%.2f MB), charset %d" % (nparams, nparams * 4 / 1e6, ncls))
 
@@ -360,6 +409,14 @@ def main(args):
         acc = float(np.mean([p == t for p, t in zip(preds, labels)])) if labels else 0.0
         return acc, preds
 
+    def per_kind_text(preds):
+        per_kind = {}
+        for k, p, t in zip(VK, preds, VL):
+            c = per_kind.setdefault(k, [0, 0])
+            c[0] += p == t
+            c[1] += 1
+        return ", ".join("%s %.3f (%d)" % (k, c[0] / c[1], c[1]) for k, c in sorted(per_kind.items()))
+
     def norm(u8):
         return ((u8.astype(np.float32) / 255.0) - 0.5) / 0.5
 
@@ -393,19 +450,14 @@ def main(args):
                 step, args.steps, lv, float(sched(step)), step / el, (args.steps - step) * el / step))
         if step % args.eval_every == 0 or step == args.steps:
             ra = evaluate(real_val_x, real_val_l)[0] if real_val_x is not None else float("nan")
-            sa, _ = evaluate(synth_val_x, VL)
-            log("eval step %d: real held-out %.3f, synthetic held-out %.3f" % (step, ra, sa))
+            sa, sp = evaluate(synth_val_x, VL)
+            log("eval step %d: real held-out %.3f, synthetic held-out %.3f (%s)" % (step, ra, sa, per_kind_text(sp)))
 
     # final evaluation
     real_acc, real_pred = evaluate(real_val_x, real_val_l) if real_val_x is not None else (float("nan"), [])
     synth_acc, synth_pred = evaluate(synth_val_x, VL)
-    per_kind = {}
-    for k, p, t in zip(VK, synth_pred, VL):
-        c = per_kind.setdefault(k, [0, 0])
-        c[0] += p == t
-        c[1] += 1
     log("final: real held-out %.4f (%d), synthetic held-out %.4f (%d)" % (real_acc, len(real_val_l), synth_acc, len(VL)))
-    log("synthetic per kind: " + ", ".join("%s %.3f (%d)" % (k, c[0] / c[1], c[1]) for k, c in sorted(per_kind.items())))
+    log("synthetic per kind: " + per_kind_text(synth_pred))
     for p, t in zip(real_pred, real_val_l):
         if p != t:
             log("  real miss: truth %s predicted %s" % (t, p))
@@ -444,6 +496,8 @@ def main(args):
             "real_swap_share": args.swap_share,
             "real_swapped": int(sum(k == "real_swap" for k in K)),
             "steps": args.steps,
+            **({"init": {"file": os.path.basename(args.init),
+                         "sha256": hashlib.sha256(open(args.init, "rb").read()).hexdigest()[:16]}} if args.init else {}),
             "batch": args.batch,
             "val_accuracy": round(real_acc, 4),
             "val_accuracy_synthetic": round(synth_acc, 4),

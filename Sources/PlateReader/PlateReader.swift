@@ -30,15 +30,20 @@ public final class PlateReader {
         /// Most places per frame where the detector looks again at twice the scale, because a few cells there
         /// hint at a plate too small to see at `detectorWidth` (0: never). Each costs about a tenth of the first pass.
         public var zoomWindows: Int
+        /// Log-probability (nats) a read may lose by fitting one of its region's specific formats (a
+        /// European national series) rather than the region's catch-all, and still be read in that format.
+        /// Letters and digits that look alike (O and 0, B and 8) then take the kind the format puts there.
+        public var catchAllCost: Double
 
         public init(regions: [PlateRegion] = [.cn], minPlateWidth: Int = 40, minConfidence: Double = 0.6,
-                    maxCandidates: Int = 6, detectorWidth: Int = 512, zoomWindows: Int = 6) {
+                    maxCandidates: Int = 6, detectorWidth: Int = 512, zoomWindows: Int = 6, catchAllCost: Double = 3) {
             self.regions = regions
             self.minPlateWidth = minPlateWidth
             self.minConfidence = minConfidence
             self.maxCandidates = maxCandidates
             self.detectorWidth = detectorWidth
             self.zoomWindows = zoomWindows
+            self.catchAllCost = catchAllCost
         }
     }
 
@@ -61,7 +66,8 @@ public final class PlateReader {
         self.settings = settings
         network = Network(model: model)
         formatter = PlateFormatter(regions: settings.regions)
-        decoder = FormatDecoder(formats: formatter.formats, charset: model.charset, provincePrior: model.provincePrior)
+        decoder = FormatDecoder(formats: formatter.formats, charset: model.charset, provincePrior: model.provincePrior,
+                                catchAllCost: settings.catchAllCost)
         classical.minPlateWidth = settings.minPlateWidth
         classical.maxCandidates = settings.maxCandidates
         learned = detector.map(LearnedPlateDetector.init(model:))

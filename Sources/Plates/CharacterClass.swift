@@ -8,6 +8,8 @@ public enum CharacterClass: Sendable, Equatable {
     case cnAlphanumeric
     /// 0–9.
     case digit
+    /// A–Z (the letter positions of a national Latin format).
+    case latinLetter
     /// A–Z or 0–9 (Latin plates).
     case latinAlphanumeric
     /// Exactly these characters (e.g. 警 for police plates).
@@ -25,6 +27,7 @@ public enum CharacterClass: Sendable, Equatable {
         case .cnLetter: Self.cnLetters.contains(character)
         case .cnAlphanumeric: Self.cnLetters.contains(character) || Self.digits.contains(character)
         case .digit: Self.digits.contains(character)
+        case .latinLetter: Self.latinLetters.contains(character)
         case .latinAlphanumeric: Self.latinLetters.contains(character) || Self.digits.contains(character)
         case .oneOf(let set): set.contains(character)
         }

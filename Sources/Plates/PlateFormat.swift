@@ -6,12 +6,17 @@ public struct PlateFormat: Sendable, Equatable {
     public let positions: [CharacterClass]
     /// Plate colours this format is printed on (a hint for ranking, not a rule).
     public let kinds: [PlateKind]
+    /// A catch-all ("any 7 letters and digits") that stands behind a region's specific formats: a reader
+    /// prefers a specific format that fits almost as well, since real plates follow one far more often.
+    public let isCatchAll: Bool
 
-    public init(name: String, region: PlateRegion, positions: [CharacterClass], kinds: [PlateKind]) {
+    public init(name: String, region: PlateRegion, positions: [CharacterClass], kinds: [PlateKind],
+                isCatchAll: Bool = false) {
         self.name = name
         self.region = region
         self.positions = positions
         self.kinds = kinds
+        self.isCatchAll = isCatchAll
     }
 
     public var length: Int { positions.count }
@@ -27,7 +32,15 @@ public struct PlateFormat: Sendable, Equatable {
 extension PlateFormat {
     private static func latin(_ region: PlateRegion, _ length: Int) -> PlateFormat {
         PlateFormat(name: "\(region.rawValue)-\(length)", region: region,
-                    positions: Array(repeating: .latinAlphanumeric, count: length), kinds: [.latin])
+                    positions: Array(repeating: .latinAlphanumeric, count: length), kinds: [.latin], isCatchAll: true)
+    }
+
+    /// A national Latin format from its pattern once separators are dropped: L a letter, D a digit,
+    /// A either. Named by its countries and pattern: `eu-fr-it-sk-LLDDDLL`.
+    private static func national(_ pattern: String, _ countries: [String]) -> PlateFormat {
+        PlateFormat(name: "eu-" + countries.joined(separator: "-") + "-" + pattern, region: .eu,
+                    positions: pattern.map { $0 == "L" ? .latinLetter : $0 == "D" ? .digit : .latinAlphanumeric },
+                    kinds: [.latin])
     }
 
     /// Mainland China: ordinary (blue/yellow), new-energy (green), and the common special series.
@@ -48,8 +61,35 @@ extension PlateFormat {
     /// United States: states use 2 to 8 letters and digits.
     public static let us: [PlateFormat] = (2...8).map { latin(.us, $0) }
 
-    /// Europe, generic: 4 to 9 letters and digits once separators are dropped.
-    public static let eu: [PlateFormat] = (4...9).map { latin(.eu, $0) }
+    /// Europe: the current national series (separators dropped), then 4 to 9 letters and digits for
+    /// the rest (older series, Austria, Ireland, personalised plates).
+    public static let eu: [PlateFormat] = euNational.map { national($0.pattern, $0.countries) } + (4...9).map { latin(.eu, $0) }
+
+    /// Current national series by pattern, and the countries that issue it (ISO 3166 codes, lowercase).
+    /// Germany's district + letters + digits (2–5 letters, 1–4 digits) is spelled out as patterns.
+    static let euNational: [(pattern: String, countries: [String])] = {
+        let table: [(String, String)] = [
+            ("LLDDDLL", "fr it sk"), ("DDDDLLL", "es"), ("LLDDLLL", "gb ro"), ("DLLLDDD", "be"),
+            ("DLADDDD", "cz"), ("LLDDDDD", "pl dk no"), ("LLDDDDL", "pl"), ("LLLDDLL", "pl"),
+            ("LLLDDDD", "gr pl"), ("LLLDDD", "fi hu lt se"), ("LLLDDL", "se"), ("LLLLDDD", "hu"),
+            ("DDDLLL", "ee"), ("LLDDDD", "lu lv pt"), ("LLDDDDLL", "bg hr"), ("LDDDDLL", "bg"),
+            ("LDDLLL", "ro"), ("LDDDLLL", "ro"), ("DDLLDD", "pt"), ("LLDDLL", "pt"), ("DDDDLL", "pt"),
+            ("DDLLLD", "nl"), ("DLLLDD", "nl"), ("LLDDDL", "nl"), ("LDDDLL", "nl"), ("LLLDDL", "nl"),
+            ("DLLDDD", "nl"), ("DDDLLD", "nl"),
+            ("LLDDD", "ch"), ("LLDDDDDD", "ch"),
+        ]
+        var countries: [String: [String]] = [:]
+        var order: [String] = []
+        func add(_ pattern: String, _ names: [String]) {
+            if countries[pattern] == nil { order.append(pattern) }
+            countries[pattern, default: []] += names.filter { !(countries[pattern] ?? []).contains($0) }
+        }
+        for (pattern, names) in table { add(pattern, names.split(separator: " ").map(String.init)) }
+        for letters in 2...5 { for digits in 1...4 where (4...8).contains(letters + digits) {
+            add(String(repeating: "L", count: letters) + String(repeating: "D", count: digits), ["de"])
+        } }
+        return order.map { ($0, countries[$0]!) }
+    }()
 
     public static func formats(for regions: [PlateRegion]) -> [PlateFormat] {
         regions.flatMap { region -> [PlateFormat] in

@@ -25,6 +25,9 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "Most places per frame the detector looks at again at twice the scale, for plates too small at the first (0: never).")
     var zoomWindows: Int = 6
 
+    @Option(help: "Log-probability (nats) a read may lose by fitting a national format (eu) rather than 'any letters and digits', and still be read in it.")
+    var catchAllCost: Double = 3
+
     func regions() throws -> [PlateRegion] {
         let names = region.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let regions = try names.map { name -> PlateRegion in
@@ -46,7 +49,7 @@ struct ReaderOptions: ParsableArguments {
         if detector != "none", let detectorURL = detector.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledDetectorURL {
             detectorModel = try DetectorModel(contentsOf: detectorURL)
         }
-        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, detectorWidth: detectorWidth, zoomWindows: zoomWindows))
+        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, detectorWidth: detectorWidth, zoomWindows: zoomWindows, catchAllCost: catchAllCost))
     }
 }
 

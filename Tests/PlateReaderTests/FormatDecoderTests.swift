@@ -57,6 +57,28 @@ struct FormatDecoderTests {
         #expect(result.characters.allSatisfy { $0.confidence > 0.9 && $0.alternatives.count == 3 })
     }
 
+    @Test func aEuropeanReadCloseToANationalSeriesTakesItsLetterOrDigit() throws {
+        // "12348CD" fits only the catch-all; "1234BCD" is the Spanish series. When the column hesitates
+        // between 8 and B, the series decides; when it is sure of the 8, the read stays as it is.
+        let decoder = FormatDecoder(formats: PlateFormat.eu, charset: Self.charset, catchAllCost: 3)
+        let unsure = Self.columns("1234") + [Self.column("8", 0.6, second: "B"), Self.column(nil)] + Self.columns("CD")
+        let fitted = try #require(decoder.decode(unsure))
+        #expect(String(fitted.characters.map(\.character)) == "1234BCD")
+        #expect(fitted.format.name == "eu-es-DDDDLLL")
+        #expect(fitted.cost > 0.1 && fitted.cost < 1)
+        let sure = Self.columns("1234") + [Self.column("8", 0.999, second: "B"), Self.column(nil)] + Self.columns("CD")
+        let kept = try #require(decoder.decode(sure))
+        #expect(String(kept.characters.map(\.character)) == "12348CD")
+        #expect(kept.format.name == "eu-7")
+        #expect(kept.cost == 0)
+        // Without the cost the catch-all ties with the series' best, which it beats here.
+        let plain = FormatDecoder(formats: PlateFormat.eu, charset: Self.charset, catchAllCost: 0)
+        #expect(String(try #require(plain.decode(unsure)).characters.map(\.character)) == "12348CD")
+        // A US camera has no series: its catch-alls pay nothing, and the greedy read stands.
+        let us = FormatDecoder(formats: PlateFormat.us, charset: Self.charset, catchAllCost: 3)
+        #expect(String(try #require(us.decode(unsure)).characters.map(\.character)) == "12348CD")
+    }
+
     @Test func onlyTheRegionsCharactersAreRead() throws {
         // A US camera never reads a province character, however sure the model is.
         let probabilities = [Self.column("皖")] + Self.columns("ABC123")

@@ -48,6 +48,20 @@ struct PlateFormatTests {
         #expect(formatter.fit("ABCDEFGHIJK").format == nil)
     }
 
+    @Test func europeanNationalSeriesComeBeforeTheCatchAll() {
+        let formatter = PlateFormatter(regions: [.eu])
+        #expect(formatter.fit("AB123CD").format?.name == "eu-fr-it-sk-LLDDDLL")
+        #expect(formatter.fit("1234BCD").format?.name == "eu-es-DDDDLLL")
+        #expect(formatter.fit("MKE1234").format?.name == "eu-gr-pl-de-LLLDDDD")
+        #expect(formatter.fit("12A3B4C").format?.name == "eu-7")
+        #expect(formatter.fit("12A3B4C").format?.isCatchAll == true)
+        // Every series is a Latin pattern of 4 to 9 characters, so the catch-all admits it too.
+        for format in PlateFormat.eu where !format.isCatchAll {
+            #expect((4...9).contains(format.length), "\(format.name)")
+        }
+        #expect(Set(PlateFormat.eu.map(\.name)).count == PlateFormat.eu.count)
+    }
+
     @Test func confusableGroupsAreSymmetric() {
         #expect(Confusions.confusable("0", "O"))
         #expect(Confusions.confusable("O", "D"))

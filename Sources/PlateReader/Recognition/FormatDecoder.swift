@@ -31,10 +31,23 @@ struct FormatDecoder {
     private let logWeight: [Float]
     /// Whether any format has a province position (where the prior correction applies).
     private let hasProvinces: Bool
+    /// Per format: nats it pays in the ranking. A region's catch-all pays `catchAllCost` when the region
+    /// also has specific formats, so that `RK0O9AN` does not beat `RK009AN`… but `RKO09AN` is not a plate
+    /// either: the specific format's letters and digits decide which look-alike each position takes.
+    private let rankingCost: [Double]
+    /// Per format: whether it is a specific format of a region that has a catch-all (see `worthSearching`).
+    private let searchedOnlyNearGreedy: [Bool]
 
     /// `provincePrior`: how often each province began a training label (the model's own header).
-    init(formats: [PlateFormat], charset: [Character], provincePrior: [Character: Double] = [:]) {
+    /// `catchAllCost`: what a catch-all format (any letters and digits) pays against its region's specific
+    /// formats: the log-odds, in the recogniser's own probabilities, a specific format may lose by and still win.
+    init(formats: [PlateFormat], charset: [Character], provincePrior: [Character: Double] = [:],
+         catchAllCost: Double = 3) {
         self.formats = formats
+        let specific = Set(formats.filter { !$0.isCatchAll }.map(\.region))
+        rankingCost = formats.map { $0.isCatchAll && specific.contains($0.region) ? catchAllCost : 0 }
+        let catchAll = Set(formats.filter(\.isCatchAll).map(\.region))
+        searchedOnlyNearGreedy = formats.map { !$0.isCatchAll && catchAll.contains($0.region) }
         self.charset = charset
         allowed = formats.map { format in
             format.positions.map { position in charset.indices.filter { $0 != 0 && position.allows(charset[$0]) } }
@@ -52,32 +65,71 @@ struct FormatDecoder {
     /// `colour`: the plate's background when it is clearly one of the colours formats are printed on; a
     /// format not printed on it (a blue plate read as an 8-character new-energy plate) pays `colourCost` nats.
     func decode(_ probabilities: [[Float]], colour: PlateKind? = nil, colourCost: Double = 2, alternatives: Int = 3) -> Result? {
-        let columns = probabilities.count
-        guard columns > 0 else { return nil }
-        if !hasProvinces, let fitted = greedyFit(probabilities, alternatives: alternatives) { return fitted }
+        guard !probabilities.isEmpty else { return nil }
+        let greedyPath = Self.greedyPath(probabilities)
+        if !hasProvinces {
+            if let free = greedyFit(greedyPath, free: true) {
+                return result(free, greedyPath, probabilities, alternatives: alternatives, cost: 0)
+            }
+            // The greedy read fits a catch-all, so that scores the greedy path less its ranking cost; only a
+            // specific format near the greedy read can do better.
+            if let catchAll = greedyFit(greedyPath, free: false) {
+                let logs = probabilities.map { $0.map { Foundation.log(max($0, 1e-12)) } }
+                let greedy = logs.reduce(0.0) { $0 + Double($1.max() ?? 0) }
+                if let best = search(logs, greedyPath, colour: colour, colourCost: colourCost, only: { searchedOnlyNearGreedy[$0] }),
+                   best.score > greedy - rankingCost[catchAll] {
+                    return result(best.format, best.path, probabilities, alternatives: alternatives,
+                                  cost: max(0, greedy - best.score - rankingCost[best.format]))
+                }
+                return result(catchAll, greedyPath, probabilities, alternatives: alternatives, cost: 0)
+            }
+        }
         let logs = probabilities.map { $0.map { Foundation.log(max($0, 1e-12)) } }
         let greedy = logs.reduce(0.0) { $0 + Double($1.max() ?? 0) }
+        guard let best = search(logs, greedyPath, colour: colour, colourCost: colourCost, only: nil) else { return nil }
+        return result(best.format, best.path, probabilities, alternatives: alternatives,
+                      cost: max(0, greedy - best.score - rankingCost[best.format]))
+    }
+
+    /// The best-scoring alignment over the formats (those `only` admits), ranking costs included.
+    private func search(_ logs: [[Float]], _ greedyPath: [(class: Int, columns: [Int])], colour: PlateKind?,
+                        colourCost: Double, only: ((Int) -> Bool)?)
+        -> (score: Double, format: Int, path: [(class: Int, columns: [Int])])? {
+        let greedyText = greedyPath.map { charset[$0.class] }
         var best: (score: Double, format: Int, path: [(class: Int, columns: [Int])])?
-        for (index, positions) in allowed.enumerated() where positions.count <= columns
-            && !positions.contains(where: \.isEmpty) {
+        for (index, positions) in allowed.enumerated() where positions.count <= logs.count
+            && !positions.contains(where: \.isEmpty) && (only?(index) ?? true) && worthSearching(index, greedyText) {
             guard let (fitted, path) = viterbi(logs, positions: positions, corrected: corrected[index]) else { continue }
-            var score = fitted
+            var score = fitted - rankingCost[index]
             if let colour, [.blue, .yellow, .green].contains(colour), formats[index].region == .cn,
                !formats[index].kinds.contains(colour) {
                 score -= colourCost
             }
             if best == nil || score > best!.score { best = (score, index, path) }
         }
-        guard let best else { return nil }
-        let characters = reads(best.path, classes: allowed[best.format], probabilities, alternatives: alternatives)
-        return Result(characters: characters, format: formats[best.format], cost: max(0, greedy - best.score),
-                      columns: best.path.first!.columns.first!...best.path.last!.columns.last!)
+        return best
     }
 
-    /// The greedy path when its text already fits a format: no alignment can score higher, so the search
-    /// would find this one (the first format it fits, as ties keep the first). Only without province
-    /// positions, whose prior correction can lift another path above the greedy one.
-    private func greedyFit(_ probabilities: [[Float]], alternatives: Int) -> Result? {
+    private func result(_ format: Int, _ path: [(class: Int, columns: [Int])], _ probabilities: [[Float]],
+                        alternatives: Int, cost: Double) -> Result {
+        Result(characters: reads(path, classes: allowed[format], probabilities, alternatives: alternatives),
+               format: formats[format], cost: cost, columns: path.first!.columns.first!...path.last!.columns.last!)
+    }
+
+    /// The first format the greedy path's text fits: with `free`, only formats that pay nothing in the
+    /// ranking (no alignment can then score higher, so the search would find this one, as ties keep the
+    /// first); otherwise any. Only without province positions, whose prior correction can lift another
+    /// path above the greedy one.
+    private func greedyFit(_ path: [(class: Int, columns: [Int])], free: Bool) -> Int? {
+        guard !path.isEmpty else { return nil }
+        return allowed.indices.first { f in
+            (!free || rankingCost[f] == 0) && allowed[f].count == path.count
+                && zip(formats[f].positions, path).allSatisfy { $0.allows(charset[$1.class]) }
+        }
+    }
+
+    /// The best class of each column, blanks dropped and repeats merged, with the columns of each character.
+    private static func greedyPath(_ probabilities: [[Float]]) -> [(class: Int, columns: [Int])] {
         var path: [(class: Int, columns: [Int])] = []
         var previous = 0
         for (t, column) in probabilities.enumerated() {
@@ -87,12 +139,17 @@ struct FormatDecoder {
             guard best != 0 else { continue }
             if best == previous { path[path.count - 1].columns.append(t) } else { path.append((best, [t])) }
         }
-        guard !path.isEmpty,
-              let index = allowed.indices.first(where: { f in
-                  allowed[f].count == path.count && zip(formats[f].positions, path).allSatisfy { $0.allows(charset[$1.class]) }
-              }) else { return nil }
-        return Result(characters: reads(path, classes: allowed[index], probabilities, alternatives: alternatives),
-                      format: formats[index], cost: 0, columns: path.first!.columns.first!...path.last!.columns.last!)
+        return path
+    }
+
+    /// Whether the alignment search tries format `index`. A specific format of a region with a catch-all
+    /// (some 60 European series) is tried only where the greedy read has its length and every character
+    /// fits its position or has a look-alike that does: the catch-all's cost only decides between
+    /// look-alikes, and a search over every series for every read would double the reader's time.
+    private func worthSearching(_ index: Int, _ greedy: [Character]) -> Bool {
+        guard searchedOnlyNearGreedy[index] else { return true }
+        return greedy.count == formats[index].length
+            && zip(formats[index].positions, greedy).allSatisfy { Confusions.substitute($1, allowedBy: $0) != nil }
     }
 
     /// Each character's confidence (its best column) and what else its format position allows there.

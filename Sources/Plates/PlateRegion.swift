@@ -4,7 +4,7 @@ public enum PlateRegion: String, Sendable, Equatable, CaseIterable, Codable {
     case cn
     /// United States (state formats vary: 2–8 letters and digits).
     case us
-    /// Europe, generic Latin formats (4–9 letters and digits).
+    /// Europe: the current national series, then any 4–9 letters and digits.
     case eu
 }
 

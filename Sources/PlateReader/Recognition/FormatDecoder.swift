@@ -32,8 +32,9 @@ struct FormatDecoder {
     /// Whether any format has a province position (where the prior correction applies).
     private let hasProvinces: Bool
     /// Per format: nats it pays in the ranking. A region's catch-all pays `catchAllCost` when the region
-    /// also has specific formats, so that `RK0O9AN` does not beat `RK009AN`… but `RKO09AN` is not a plate
-    /// either: the specific format's letters and digits decide which look-alike each position takes.
+    /// also has specific formats, so that a read only the catch-all admits (`N0450AM`) gives way to a
+    /// national series that fits almost as well (`NO450AM`): the series' letters and digits decide which
+    /// look-alike each position takes.
     private let rankingCost: [Double]
     /// Per format: whether it is a specific format of a region that has a catch-all (see `worthSearching`).
     private let searchedOnlyNearGreedy: [Bool]
@@ -143,7 +144,7 @@ struct FormatDecoder {
     }
 
     /// Whether the alignment search tries format `index`. A specific format of a region with a catch-all
-    /// (some 60 European series) is tried only where the greedy read has its length and every character
+    /// (about 40 European series) is tried only where the greedy read has its length and every character
     /// fits its position or has a look-alike that does: the catch-all's cost only decides between
     /// look-alikes, and a search over every series for every read would double the reader's time.
     private func worthSearching(_ index: Int, _ greedy: [Character]) -> Bool {

@@ -429,6 +429,30 @@ def _draw_small_text(img, fonts, rng, text, cx, cy, h, color, font_id=None, sque
         x += w + sp
 
 
+def _emblem(d, rng, cx, cy, rx, ry):
+    """A filled graphic about 2rx × 2ry: what US plates print between or beside their characters."""
+    c = tuple(int(v) for v in rng.integers(0, 256, 3))
+    t = rng.random()
+    if t < 0.3:  # sun / seal: a disc, maybe with rays
+        r = min(rx, ry)
+        if rng.random() < 0.5:
+            for k in range(12):
+                a = k * math.pi / 6
+                d.line((cx, cy, cx + 1.4 * r * math.cos(a), cy + 1.4 * r * math.sin(a)), fill=c, width=max(1, int(r * 0.15)))
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=c)
+    elif t < 0.55:  # star
+        pts = [(cx + (rx if k % 2 == 0 else rx * 0.45) * math.sin(k * math.pi / 5),
+                cy - (ry if k % 2 == 0 else ry * 0.45) * math.cos(k * math.pi / 5)) for k in range(10)]
+        d.polygon(pts, fill=c)
+    elif t < 0.8:  # a state's outline: a random blob
+        n = int(rng.integers(6, 11))
+        pts = [(cx + rx * _u(rng, 0.5, 1.0) * math.cos(2 * math.pi * k / n), cy + ry * _u(rng, 0.5, 1.0) * math.sin(2 * math.pi * k / n))
+               for k in range(n)]
+        d.polygon(pts, fill=c)
+    else:  # a small rectangle (a sticker or a badge)
+        d.rectangle((cx - rx * 0.7, cy - ry, cx + rx * 0.7, cy + ry), fill=c)
+
+
 def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze, spacing,
                     sep, max_w, emboss=None, outline=None, highlight=None):
     """Draws the label groups; separators between groups are drawn but not labelled."""
@@ -443,7 +467,7 @@ def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze,
         ws = []
         for kind, ch in items:
             if kind == "sep":
-                ws.append({"space": 0.45, "hyphen": 0.45, "dot": 0.35, "seal": 0.55}[ch] * h)
+                ws.append({"space": 0.45, "hyphen": 0.45, "dot": 0.35, "seal": 0.55, "symbol": 0.9}[ch] * h)
             else:
                 m = fonts.glyph(ch, font_id, False)
                 ws.append(max(m.width / m.height, 0.22) * h * sq)
@@ -477,16 +501,45 @@ def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze,
         elif ch == "dot":
             r = h * 0.06
             d.ellipse((x + w / 2 - r, cy - r, x + w / 2 + r, cy + r), fill=color)
+        elif ch == "symbol":  # a state emblem between the groups (a sun, star, outline, seal), never read
+            _emblem(d, rng, x + w / 2, cy, w * 0.45, h * 0.45)
         elif ch == "seal":  # German registration seals
             r = w * 0.42
             for yy in (cy - h * 0.22, cy + h * 0.22):
                 d.ellipse((x + w / 2 - r, yy - r, x + w / 2 + r, yy + r),
                           fill=_jit(rng, (150, 150, 150), 40), outline=(60, 60, 60))
         x += w + sp
+    return cx - total / 2, cx + total / 2
 
 
 def _pale_color(rng):
     return tuple(int(v) for v in rng.integers(200, 256, 3))
+
+
+def _scenic(rng, W, H):
+    """A US 'scenic' background: two or three saturated bands blended top to bottom, sometimes a
+    mountain range or a rainbow arc over them."""
+    palette = [(200, 40, 40), (250, 250, 250), (60, 110, 200), (250, 170, 60), (250, 230, 120),
+               (120, 190, 240), (90, 160, 90), (230, 120, 160)]
+    n = int(rng.integers(2, 4))
+    cols = [palette[rng.integers(len(palette))] for _ in range(n)]
+    t = np.linspace(0, 1, H, dtype=np.float32)[:, None] * (n - 1)
+    k = np.minimum(t.astype(int), n - 2)
+    f = t - k
+    c = np.array(cols, np.float32)
+    line = c[k[:, 0]] * (1 - f) + c[k[:, 0] + 1] * f
+    img = Image.fromarray(np.ascontiguousarray(np.broadcast_to(line[:, None, :], (H, W, 3))).astype(np.uint8), "RGB")
+    d = ImageDraw.Draw(img)
+    if rng.random() < 0.5:
+        pts = [(0, H)] + [(W * k / 8, H * _u(rng, 0.35, 0.8)) for k in range(9)] + [(W, H)]
+        d.polygon(pts, fill=_jit(rng, palette[rng.integers(len(palette))], 30))
+    elif rng.random() < 0.5:
+        r0 = W * _u(rng, 0.4, 0.7)
+        cx, cy = W * _u(rng, 0.2, 0.8), H * _u(rng, 0.9, 1.6)
+        for j, col in enumerate([(220, 60, 60), (240, 160, 50), (240, 230, 80), (80, 180, 90), (70, 120, 220)]):
+            r = r0 - j * H * 0.05
+            d.arc((cx - r, cy - r, cx + r, cy + r), 180, 360, fill=col, width=max(1, int(H * 0.05)))
+    return img
 
 
 def _text_color(rng):
@@ -500,10 +553,17 @@ def render_us(rng, fonts: Fonts):
     H = int(rng.integers(70, 110))
     W = int(H * _u(rng, 1.9, 2.1))
     t = rng.random()
-    if t < 0.45:
+    dark = False
+    if t < 0.35:
         img = Image.new("RGB", (W, H), _jit(rng, (244, 244, 240), 6))
-    elif t < 0.8:
+    elif t < 0.6:
         img = _gradient(W, H, _pale_color(rng), _pale_color(rng), vertical=rng.random() < 0.7)
+    elif t < 0.72:  # dark plate, light characters (Vermont's green, navy, maroon, black specialty plates)
+        dark = True
+        img = Image.new("RGB", (W, H), _jit(rng, [(20, 90, 50), (20, 40, 110), (110, 20, 30), (22, 22, 26),
+                                                   (15, 60, 90)][rng.integers(5)], 12))
+    elif t < 0.85:  # scenic: saturated bands (sky to white, sunset) behind the characters
+        img = _scenic(rng, W, H)
     else:
         img = Image.new("RGB", (W, H), _jit(rng, (240, 200, 40), 15) if rng.random() < 0.5 else _pale_color(rng))
     d = ImageDraw.Draw(img)
@@ -511,23 +571,27 @@ def render_us(rng, fonts: Fonts):
     if rng.random() < 0.4:
         pts = [(0, H * _u(rng, 0.6, 0.9))] + [(W * k / 6, H * _u(rng, 0.45, 0.9)) for k in range(1, 6)] + \
               [(W, H * _u(rng, 0.6, 0.9)), (W, H), (0, H)]
-        d.polygon(pts, fill=_pale_color(rng))
+        d.polygon(pts, fill=_jit(rng, (40, 60, 50), 30) if dark else _pale_color(rng))
     if rng.random() < 0.2:
         r = H * _u(rng, 0.2, 0.4)
         cx, cy = W * _u(rng, 0.1, 0.9), H * _u(rng, 0.2, 0.6)
-        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_pale_color(rng))
-    tc = _text_color(rng)
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_jit(rng, (60, 60, 60), 40) if dark else _pale_color(rng))
+    band = not dark and rng.random() < 0.15
+    if band:  # a coloured band across the top with the state's name in white
+        d.rectangle((0, 0, W, H * _u(rng, 0.16, 0.24)), fill=_text_color(rng))
+    ink = (lambda: _jit(rng, [(245, 245, 245), (250, 240, 200), (250, 220, 60)][rng.integers(3)], 5)) if dark \
+        else (lambda: _text_color(rng))
+    tc = ink()
     fid = fonts.pick_us(rng)
     # state name on top, slogan at bottom (not part of the label)
     if rng.random() < 0.85:
-        sc = _text_color(rng) if rng.random() < 0.5 else tc
+        sc = (245, 245, 245) if band else ink() if rng.random() < 0.5 else tc
         st = US_STATES[rng.integers(len(US_STATES))]
         _draw_small_text(img, fonts, rng, st, W / 2 + _u(rng, -0.1, 0.1) * W, H * _u(rng, 0.12, 0.18),
                          H * _u(rng, 0.09, 0.16), sc)
     if rng.random() < 0.6:
         sl = US_SLOGANS[rng.integers(len(US_SLOGANS))]
-        _draw_small_text(img, fonts, rng, sl, W / 2, H * _u(rng, 0.84, 0.9), H * _u(rng, 0.06, 0.1),
-                         _text_color(rng))
+        _draw_small_text(img, fonts, rng, sl, W / 2, H * _u(rng, 0.84, 0.9), H * _u(rng, 0.06, 0.1), ink())
     # small stickers in the corners
     if rng.random() < 0.4:
         for cx in (W * 0.1, W * 0.9):
@@ -538,6 +602,12 @@ def render_us(rng, fonts: Fonts):
     if len(groups) == 1 and rng.random() < 0.3 and len(label) >= 5:  # drawn gap/hyphen inside
         k = int(rng.integers(2, len(label) - 1))
         groups = [label[:k], label[k:]]
+    if len(groups) > 1 and rng.random() < 0.12:  # an emblem between the groups
+        sep = "symbol"
+    # two small characters stacked beside the main text (a county or class code: not part of the reading),
+    # or a graphic there (a seal, a wheelchair sign, a team's badge)
+    stacked = None if rng.random() > 0.12 else ("left" if rng.random() < 0.5 else "right")
+    badge = None if stacked or rng.random() > 0.12 else ("left" if rng.random() < 0.6 else "right")
     # extra clutter: bolts / screw holes, a small county or registration line
     if rng.random() < 0.4:
         r = H * _u(rng, 0.025, 0.045)
@@ -549,7 +619,7 @@ def render_us(rng, fonts: Fonts):
     if rng.random() < 0.25:
         txt = ["COUNTY", "APR", "2025", "REG EXP", "JUL 26", "PASSENGER", "TRUCK", "COMMERCIAL"][rng.integers(8)]
         _draw_small_text(img, fonts, rng, txt, W * _u(rng, 0.15, 0.85), H * _u(rng, 0.76, 0.92), H * _u(rng, 0.06, 0.1),
-                         _text_color(rng))
+                         ink())
     h = H * _u(rng, 0.38, 0.5)
     style = rng.random()
     emboss = outline = highlight = None
@@ -560,8 +630,23 @@ def render_us(rng, fonts: Fonts):
     elif style < 0.3:  # outlined characters
         outline = _text_color(rng) if rng.random() < 0.5 else _jit(rng, (20, 20, 20), 10)
         tc = _pale_color(rng) if rng.random() < 0.5 else tc
-    _draw_main_text(img, fonts, rng, groups, W / 2 + _u(rng, -0.03, 0.03) * W, H * _u(rng, 0.5, 0.56), h, tc,
-                    fid, _u(rng, 0.8, 1.1), _u(rng, 0.04, 0.14), sep, W * 0.92, emboss, outline, highlight)
+    cx, cy = W / 2 + _u(rng, -0.03, 0.03) * W, H * _u(rng, 0.5, 0.56)
+    if stacked:
+        cx += (0.07 if stacked == "left" else -0.07) * W
+    if badge:
+        cx += (0.1 if badge == "left" else -0.1) * W
+    x0, x1 = _draw_main_text(img, fonts, rng, groups, cx, cy, h, tc, fid, _u(rng, 0.8, 1.1), _u(rng, 0.04, 0.14),
+                             sep, W * (0.72 if badge else 0.78 if stacked else 0.92), emboss, outline, highlight)
+    if badge:
+        r = h * _u(rng, 0.35, 0.55)
+        bx = x0 - h * _u(rng, 0.1, 0.25) - r if badge == "left" else x1 + h * _u(rng, 0.1, 0.25) + r
+        _emblem(d, rng, bx, cy, r, r)
+    if stacked:
+        sh = h * _u(rng, 0.38, 0.46)
+        sx = x0 - h * _u(rng, 0.08, 0.15) - sh * 0.7 if stacked == "left" else x1 + h * _u(rng, 0.08, 0.15)
+        for k in range(2):
+            ch = LATIN_ALNUM[rng.integers(len(LATIN_ALNUM))]
+            _paste_glyph(img, fonts.glyph(ch, fid, False), (sx, cy - h / 2 + k * (h - sh), sh * 0.7, sh), tc)
     # licence plate frame (often with dealer text at the bottom)
     if rng.random() < 0.35:
         fc = _jit(rng, (30, 30, 30), 20) if rng.random() < 0.7 else _jit(rng, (190, 190, 190), 20)
@@ -580,10 +665,43 @@ def render_us(rng, fonts: Fonts):
 
 
 EU_CODES = ["D", "F", "NL", "B", "I", "E", "P", "A", "PL", "CZ", "S", "FIN", "DK", "L", "IRL", "GB", "UK", "H", "SK", "RO"]
+# Current national series: (strip code, groups as drawn — L letter, D digit, A either, one pattern per
+# group — weight). Germany's district + letters + digits is drawn separately. The reader knows the same
+# series (Plates.PlateFormat.euNational); the rest of the EU plates keep random groups (old series,
+# personalised plates), so that the reader is not taught that every plate follows one.
+EU_SERIES = [
+    ("F", ["LL", "DDD", "LL"], 8), ("I", ["LL", "DDD", "LL"], 7), ("SK", ["LL", "DDDLL"], 3),
+    ("E", ["DDDD", "LLL"], 6), ("GB", ["LLDD", "LLL"], 6), ("RO", ["LL", "DD", "LLL"], 3),
+    ("B", ["D", "LLL", "DDD"], 3), ("CZ", ["DLA", "DDDD"], 3), ("PL", ["LL", "DDDDD"], 3),
+    ("PL", ["LLL", "DDDD"], 2), ("DK", ["LL", "DD", "DDD"], 2), ("NL", ["DD", "LLL", "D"], 2),
+    ("NL", ["D", "LLL", "DD"], 2), ("NL", ["LL", "DDD", "L"], 2), ("NL", ["L", "DDD", "LL"], 1),
+    ("P", ["LL", "DD", "LL"], 2), ("P", ["DD", "LL", "DD"], 2), ("S", ["LLL", "DDL"], 2),
+    ("FIN", ["LLL", "DDD"], 2), ("H", ["LLL", "DDD"], 2), ("L", ["LL", "DDDD"], 1),
+]
+EU_SERIES_P = np.array([w for _, _, w in EU_SERIES], float) / sum(w for _, _, w in EU_SERIES)
+
+
+def eu_label(rng):
+    """Returns (label, groups, strip code or None): a current national series (German ones a third of the
+    time) on 85 % of plates, random groups on the rest."""
+    t = rng.random()
+    if t < 0.15:
+        label, groups = latin_groups(rng)
+        return label, groups, None
+    if t < 0.4:  # Germany: district (1-3 letters), 1-2 letters, 1-4 digits, at most 8 characters
+        district = "".join(LETTERS[rng.integers(26)] for _ in range(int(rng.integers(1, 4))))
+        letters = "".join(LETTERS[rng.integers(26)] for _ in range(int(rng.integers(1, 3))))
+        n = int(rng.integers(1, min(4, 8 - len(district) - len(letters)) + 1))
+        groups = [district, letters + "".join(DIGITS[rng.integers(10)] for _ in range(n))]
+        return "".join(groups), groups, "D"
+    code, patterns, _ = EU_SERIES[int(rng.choice(len(EU_SERIES), p=EU_SERIES_P))]
+    pools = {"L": LETTERS, "D": DIGITS, "A": LATIN_ALNUM}
+    groups = ["".join(pools[c][rng.integers(len(pools[c]))] for c in g) for g in patterns]
+    return "".join(groups), groups, code
 
 
 def render_eu(rng, fonts: Fonts):
-    label, groups = latin_groups(rng)
+    label, groups, series_code = eu_label(rng)
     H = int(rng.integers(50, 80))
     W = int(H * _u(rng, 4.3, 4.8))
     if rng.random() < 0.2:
@@ -603,7 +721,7 @@ def render_eu(rng, fonts: Fonts):
             px, py = cx + R * math.cos(a), cy + R * math.sin(a)
             r = max(0.6, sw * 0.04)
             d.ellipse((px - r, py - r, px + r, py + r), fill=(240, 210, 30))
-        code = EU_CODES[rng.integers(len(EU_CODES))]
+        code = series_code or EU_CODES[rng.integers(len(EU_CODES))]
         _draw_small_text(img, fonts, rng, code, cx, H * 0.75, H * _u(rng, 0.2, 0.28), (240, 240, 240),
                          squeeze=min(1.0, 2.2 / len(code)))
         x0 = sw

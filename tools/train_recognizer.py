@@ -244,14 +244,12 @@ def make_model(arch, head_bias=None, keep_map=False):
         ci = 0
         for a in arch:
             if a[0] == "pool":
-                _, kh, kw, sh, sw = a
-                x = jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, kh, kw, 1), (1, sh, sw, 1), "VALID")
+                x = _pool(x, a)
                 continue
             _, cin, cout, kh, kw, pad, relu = a
             p, s = params[ci], state[ci]
             ci += 1
-            x = jax.lax.conv_general_dilated(x, p["w"], (1, 1), pad.upper(),
-                                             dimension_numbers=("NHWC", "HWIO", "NHWC"))
+            x = _conv(x, p["w"], pad)
             if relu:
                 if train:
                     m = x.mean(axis=(0, 1, 2))
@@ -273,6 +271,20 @@ def make_model(arch, head_bias=None, keep_map=False):
 BN_EPS = 1e-5
 
 
+def _pool(x, layer):
+    """Max pooling of NHWC `x` as `("pool", kh, kw, sh, sw)` says."""
+    import jax
+    import jax.numpy as jnp
+    _, kh, kw, sh, sw = layer
+    return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, kh, kw, 1), (1, sh, sw, 1), "VALID")
+
+
+def _conv(x, w, pad):
+    """Stride-1 convolution of NHWC `x` with HWIO `w`, padding "same" or "valid"."""
+    import jax
+    return jax.lax.conv_general_dilated(x, w, (1, 1), pad.upper(), dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+
 def unfold_model(path, arch, calib_u8):
     """Params and batch-norm state that compute what the folded model at `path` computes.
 
@@ -292,15 +304,14 @@ def unfold_model(path, arch, calib_u8):
     params, state, ci = [], [], 0
     for a in arch:
         if a[0] == "pool":
-            _, kh, kw, sh, sw = a
-            x = jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, kh, kw, 1), (1, sh, sw, 1), "VALID")
+            x = _pool(x, a)
             continue
         _, cin, cout, kh, kw, pad, relu = a
         L = convs[ci]
         ci += 1
         w = jnp.asarray(np.ascontiguousarray(L["W"].transpose(2, 3, 1, 0)))  # OIHW -> HWIO
         bias = jnp.asarray(L["B"])
-        z = jax.lax.conv_general_dilated(x, w, (1, 1), pad.upper(), dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        z = _conv(x, w, pad)
         if relu:
             m, v = z.mean(axis=(0, 1, 2)), z.var(axis=(0, 1, 2))
             params.append({"w": w, "g": jnp.sqrt(v + BN_EPS), "b": m + bias})
@@ -371,7 +382,7 @@ def main(args):
     init, apply = make_model(arch)
     params, state = init(jax.random.PRNGKey(args.seed))
     if args.init:
-        params, state = unfold_model(args.init, arch, X[np.random.default_rng([args.seed, 5]).choice(len(X), 1024, replace=False)])
+        params, state = unfold_model(args.init, arch, X[np.random.default_rng([args.seed, 5]).choice(len(X), min(1024, len(X)), replace=False)])
         log("initialised from %s" % args.init)
     nparams = sum(int(np.prod(p["w"].shape)) + int(p["w"].shape[-1]) for p in params)
     log("model: %d weights after folding (%.2f MB), charset %d" % (nparams, nparams * 4 / 1e6, ncls))

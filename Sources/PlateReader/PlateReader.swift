@@ -34,9 +34,12 @@ public final class PlateReader {
         /// European national series) rather than the region's catch-all, and still be read in that format.
         /// Letters and digits that look alike (O and 0, B and 8) then take the kind the format puts there.
         public var catchAllCost: Double
+        /// `catchAllCost` unless a camera or the CLI says otherwise (one place for the value).
+        public static let defaultCatchAllCost = 3.0
 
         public init(regions: [PlateRegion] = [.cn], minPlateWidth: Int = 40, minConfidence: Double = 0.6,
-                    maxCandidates: Int = 6, detectorWidth: Int = 512, zoomWindows: Int = 6, catchAllCost: Double = 3) {
+                    maxCandidates: Int = 6, detectorWidth: Int = 512, zoomWindows: Int = 6,
+                    catchAllCost: Double = Settings.defaultCatchAllCost) {
             self.regions = regions
             self.minPlateWidth = minPlateWidth
             self.minConfidence = minConfidence

@@ -26,7 +26,7 @@ struct ReaderOptions: ParsableArguments {
     var zoomWindows: Int = 6
 
     @Option(help: "Log-probability (nats) a read may lose by fitting a national format (eu) rather than 'any letters and digits', and still be read in it.")
-    var catchAllCost: Double = 3
+    var catchAllCost: Double = PlateReader.Settings.defaultCatchAllCost
 
     func regions() throws -> [PlateRegion] {
         let names = region.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

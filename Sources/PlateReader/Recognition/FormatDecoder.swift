@@ -43,7 +43,7 @@ struct FormatDecoder {
     /// `catchAllCost`: what a catch-all format (any letters and digits) pays against its region's specific
     /// formats: the log-odds, in the recogniser's own probabilities, a specific format may lose by and still win.
     init(formats: [PlateFormat], charset: [Character], provincePrior: [Character: Double] = [:],
-         catchAllCost: Double = 3) {
+         catchAllCost: Double = PlateReader.Settings.defaultCatchAllCost) {
         self.formats = formats
         let specific = Set(formats.filter { !$0.isCatchAll }.map(\.region))
         rankingCost = formats.map { $0.isCatchAll && specific.contains($0.region) ? catchAllCost : 0 }
@@ -75,8 +75,7 @@ struct FormatDecoder {
             // The greedy read fits a catch-all, so that scores the greedy path less its ranking cost; only a
             // specific format near the greedy read can do better.
             if let catchAll = greedyFit(greedyPath, free: false) {
-                let logs = probabilities.map { $0.map { Foundation.log(max($0, 1e-12)) } }
-                let greedy = logs.reduce(0.0) { $0 + Double($1.max() ?? 0) }
+                let (logs, greedy) = Self.logProbabilities(probabilities)
                 if let best = search(logs, greedyPath, colour: colour, colourCost: colourCost, only: { searchedOnlyNearGreedy[$0] }),
                    best.score > greedy - rankingCost[catchAll] {
                     return result(best.format, best.path, probabilities, alternatives: alternatives,
@@ -85,11 +84,16 @@ struct FormatDecoder {
                 return result(catchAll, greedyPath, probabilities, alternatives: alternatives, cost: 0)
             }
         }
-        let logs = probabilities.map { $0.map { Foundation.log(max($0, 1e-12)) } }
-        let greedy = logs.reduce(0.0) { $0 + Double($1.max() ?? 0) }
+        let (logs, greedy) = Self.logProbabilities(probabilities)
         guard let best = search(logs, greedyPath, colour: colour, colourCost: colourCost, only: nil) else { return nil }
         return result(best.format, best.path, probabilities, alternatives: alternatives,
                       cost: max(0, greedy - best.score - rankingCost[best.format]))
+    }
+
+    /// Log-probabilities per column and class, and the greedy path's total (the most any alignment can score).
+    private static func logProbabilities(_ probabilities: [[Float]]) -> (logs: [[Float]], greedy: Double) {
+        let logs = probabilities.map { $0.map { Foundation.log(max($0, 1e-12)) } }
+        return (logs, logs.reduce(0.0) { $0 + Double($1.max() ?? 0) })
     }
 
     /// The best-scoring alignment over the formats (those `only` admits), ranking costs included.

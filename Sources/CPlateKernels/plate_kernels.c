@@ -221,71 +221,68 @@ static void conv3x3_avx2(const float *padded, int channels, int height, int widt
 #endif
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-// The same blocking with 512-bit vectors: 4 outputs x 32 pixels per step, and a masked step of up to
-// 16 pixels for the rest of a row (so narrow maps, such as the recogniser's 32 columns, stay vectorised).
+// 512-bit vectors: one block is 4 x `groups` outputs (4 or 8) by `vectors` x 16 pixels of one output row, each
+// accumulator a register; the last vector of a row may be masked (so narrow maps, such as the recogniser's 32
+// columns, stay vectorised). Eight outputs share each pixel load between twice the multiply-adds, and sixteen
+// accumulators hide the multiply-add latency that eight only just cover. `groups` and `vectors` are constants
+// at every call, so the compiler unrolls the block into straight-line code.
+__attribute__((target("avx512f"), always_inline))
+static inline void conv3x3_block512(const float *padded, int channels, int height, int width, const float *w, int k,
+                                    const float *b, int relu, int outputs, int o0, int y, int x, int groups,
+                                    int vectors, __mmask16 mask, float *out) {
+    const int pw = width + 2, plane = (height + 2) * pw;
+    __m512 acc[8][2];
+    for (int i = 0; i < 4 * groups; i++)
+        for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_set1_ps(b[i]);
+    const float *wr = w;
+    for (int c = 0; c < channels; c++) {
+        const float *row = padded + (size_t)c * plane + (size_t)y * pw + x;
+        for (int dy = 0; dy < 3; dy++, row += pw) {
+            for (int dx = 0; dx < 3; dx++, wr += 4) {
+                __m512 s[2];
+                for (int v = 0; v < vectors; v++)
+                    s[v] = v == vectors - 1 ? _mm512_maskz_loadu_ps(mask, row + dx + 16 * v) : _mm512_loadu_ps(row + dx + 16 * v);
+                for (int g = 0; g < groups; g++)
+                    for (int i = 0; i < 4; i++) {
+                        const __m512 weight = _mm512_set1_ps(wr[(size_t)g * k * 4 + i]);
+                        for (int v = 0; v < vectors; v++) acc[4 * g + i][v] = _mm512_fmadd_ps(s[v], weight, acc[4 * g + i][v]);
+                    }
+            }
+        }
+    }
+    const __m512 zero = _mm512_setzero_ps();
+    for (int i = 0; i < 4 * groups && o0 + i < outputs; i++) {
+        float *dst = out + (size_t)(o0 + i) * height * width + (size_t)y * width + x;
+        for (int v = 0; v < vectors; v++) {
+            const __m512 r = relu ? _mm512_max_ps(acc[i][v], zero) : acc[i][v];
+            if (v == vectors - 1) _mm512_mask_storeu_ps(dst + 16 * v, mask, r); else _mm512_storeu_ps(dst + 16 * v, r);
+        }
+    }
+}
+
 __attribute__((target("avx512f")))
 static void conv3x3_avx512(const float *padded, int channels, int height, int width, const float *packed,
                            const float *bias, int relu, int outputs, float *out) {
-    const __m512 zero = _mm512_setzero_ps();
-    const int pw = width + 2, plane = (height + 2) * pw, k = channels * 9;
-    for (int group = 0; group < (outputs + 3) / 4; group++) {
-        const int o0 = group * 4;
-        const float *w = packed + (size_t)group * k * 4;
-        float b[4];
-        for (int i = 0; i < 4; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+    const int k = channels * 9;
+    for (int o0 = 0; o0 < outputs;) {
+        const int groups = outputs - o0 >= 8 ? 2 : 1;
+        const float *w = packed + (size_t)(o0 / 4) * k * 4;
+        float b[8];
+        for (int i = 0; i < 8; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
         for (int y = 0; y < height; y++) {
             int x = 0;
             for (; x + 32 <= width; x += 32) {
-                __m512 a0 = _mm512_set1_ps(b[0]), a1 = a0, c0 = _mm512_set1_ps(b[1]), c1 = c0;
-                __m512 d0 = _mm512_set1_ps(b[2]), d1 = d0, e0 = _mm512_set1_ps(b[3]), e1 = e0;
-                const float *wr = w;
-                for (int c = 0; c < channels; c++) {
-                    const float *row = padded + (size_t)c * plane + (size_t)y * pw + x;
-                    for (int dy = 0; dy < 3; dy++, row += pw) {
-                        for (int dx = 0; dx < 3; dx++, wr += 4) {
-                            const __m512 s0 = _mm512_loadu_ps(row + dx), s1 = _mm512_loadu_ps(row + dx + 16);
-                            __m512 v = _mm512_set1_ps(wr[0]);
-                            a0 = _mm512_fmadd_ps(s0, v, a0); a1 = _mm512_fmadd_ps(s1, v, a1);
-                            v = _mm512_set1_ps(wr[1]);
-                            c0 = _mm512_fmadd_ps(s0, v, c0); c1 = _mm512_fmadd_ps(s1, v, c1);
-                            v = _mm512_set1_ps(wr[2]);
-                            d0 = _mm512_fmadd_ps(s0, v, d0); d1 = _mm512_fmadd_ps(s1, v, d1);
-                            v = _mm512_set1_ps(wr[3]);
-                            e0 = _mm512_fmadd_ps(s0, v, e0); e1 = _mm512_fmadd_ps(s1, v, e1);
-                        }
-                    }
-                }
-                __m512 rows[4][2] = {{a0, a1}, {c0, c1}, {d0, d1}, {e0, e1}};
-                for (int i = 0; i < 4 && o0 + i < outputs; i++) {
-                    float *dst = out + (size_t)(o0 + i) * height * width + (size_t)y * width + x;
-                    _mm512_storeu_ps(dst, relu ? _mm512_max_ps(rows[i][0], zero) : rows[i][0]);
-                    _mm512_storeu_ps(dst + 16, relu ? _mm512_max_ps(rows[i][1], zero) : rows[i][1]);
-                }
+                if (groups == 2) conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 2, 2, 0xFFFF, out);
+                else conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 1, 2, 0xFFFF, out);
             }
             for (; x < width; x += 16) {
                 const int n = width - x < 16 ? width - x : 16;
                 const __mmask16 m = (__mmask16)((1u << n) - 1u);
-                __m512 a = _mm512_set1_ps(b[0]), c = _mm512_set1_ps(b[1]), d = _mm512_set1_ps(b[2]), e = _mm512_set1_ps(b[3]);
-                const float *wr = w;
-                for (int ch = 0; ch < channels; ch++) {
-                    const float *row = padded + (size_t)ch * plane + (size_t)y * pw + x;
-                    for (int dy = 0; dy < 3; dy++, row += pw) {
-                        for (int dx = 0; dx < 3; dx++, wr += 4) {
-                            const __m512 s = _mm512_maskz_loadu_ps(m, row + dx);
-                            a = _mm512_fmadd_ps(s, _mm512_set1_ps(wr[0]), a);
-                            c = _mm512_fmadd_ps(s, _mm512_set1_ps(wr[1]), c);
-                            d = _mm512_fmadd_ps(s, _mm512_set1_ps(wr[2]), d);
-                            e = _mm512_fmadd_ps(s, _mm512_set1_ps(wr[3]), e);
-                        }
-                    }
-                }
-                __m512 rows[4] = {a, c, d, e};
-                for (int i = 0; i < 4 && o0 + i < outputs; i++) {
-                    float *dst = out + (size_t)(o0 + i) * height * width + (size_t)y * width + x;
-                    _mm512_mask_storeu_ps(dst, m, relu ? _mm512_max_ps(rows[i], zero) : rows[i]);
-                }
+                if (groups == 2) conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 2, 1, m, out);
+                else conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 1, 1, m, out);
             }
         }
+        o0 += 4 * groups;
     }
 }
 

@@ -62,11 +62,12 @@ struct NetworkTests {
 }
 
 /// The blocked SIMD convolution against a plain triple loop, on shapes that exercise
-/// both the 16- and 32-pixel blocks (AVX2, AVX-512) and the leftovers, and an output count that is not a multiple of 4.
+/// both the 16- and 32-pixel blocks (AVX2, AVX-512) and the leftovers, blocks of 8 and of 4 outputs, and output counts
+/// that are not a multiple of 4.
 struct ConvolutionKernelTests {
     @Test(arguments: [(channels: 3, height: 5, width: 21, outputs: 6), (channels: 1, height: 2, width: 16, outputs: 4),
                       (channels: 2, height: 3, width: 7, outputs: 1), (channels: 2, height: 3, width: 45, outputs: 5),
-                      (channels: 4, height: 2, width: 64, outputs: 8)])
+                      (channels: 4, height: 2, width: 64, outputs: 8), (channels: 2, height: 3, width: 45, outputs: 13)])
     func directThreeByThreeMatchesTheObviousConvolution(channels: Int, height: Int, width: Int, outputs: Int) {
         var generator = SeededGenerator(seed: UInt64(channels * 100 + width))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }

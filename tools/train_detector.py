@@ -34,6 +34,8 @@ def parse_args(argv=None):
     ap.add_argument("--val", type=int, default=300, help="validation scenes")
     ap.add_argument("--size", type=int, default=256, help="scene side in pixels (multiple of 8)")
     ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--init", default="",
+                    help="start from this detector .cpdm (a fine-tune: its batch norm is recovered from a calibration batch)")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--weight-decay", type=float, default=1e-4)
@@ -62,7 +64,7 @@ sys.path.insert(0, HERE)
 import check_model  # noqa: E402
 import detgen  # noqa: E402
 import plategen as pg  # noqa: E402
-from train_recognizer import fold_and_export, read_real  # noqa: E402
+from train_recognizer import fold_and_export, read_real, unfold_model  # noqa: E402
 from train_recognizer import make_model as make_conv_model  # noqa: E402
 
 OUTPUTS = ["score", "x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3"]
@@ -272,6 +274,12 @@ def main(args):
     log("jax %s on %s, affinity %s" % (jax.__version__, jax.devices(), sorted(os.sched_getaffinity(0))))
     init, apply = make_model(ARCH)
     params, state = init(jax.random.PRNGKey(args.seed))
+    if args.init:
+        # 128 scenes: a 256x256 batch's first feature maps are 2 MB per scene, and 128 is plenty for
+        # per-channel means and variances.
+        calib = np.random.default_rng([args.seed, 5]).choice(len(X), min(128, len(X)), replace=False)
+        params, state = unfold_model(args.init, ARCH, X[np.sort(calib)])
+        log("initialised from %s" % args.init)
     nparams = sum(int(np.prod(p["w"].shape)) + int(p["w"].shape[-1]) for p in params)
     log("model: %d weights after folding (%.1f KB)" % (nparams, nparams * 4 / 1e3))
 
@@ -383,6 +391,9 @@ def main(args):
             "samples": args.samples,
             "scene_size": S,
             "steps": args.steps,
+            **({"init": {"file": os.path.basename(args.init),
+                         "sha256": hashlib.sha256(open(args.init, "rb").read()).hexdigest()[:16]}} if args.init else {}),
+            "lr": args.lr,
             "batch": args.batch,
             "real_train": n_real_train,
             "real_val": n_real_val,

@@ -548,8 +548,32 @@ def _text_color(rng):
             (70, 30, 90)][c]
 
 
+# Standard-issue US series (separators dropped; the groups as printed), weighted roughly by the vehicles
+# that carry them: ABC1234 (TX, NY, PA, OH, GA, NC, MI, VA, WA, AZ, WI), 7ABC123 (CA), AB12345 (IL, CT),
+# ABCD12 (FL, CO), ABC123 / 123ABC (older series of many states), A12BCD (NJ), 1AB2345 (MD), 1ABC23 (MA),
+# AB1C234 (TX before 2009), AB1C2D (MO), 1234AB (ME), all digits (NH, DE, RI). The same table is
+# `PlateFormat.usSeries` on the Swift side.
+US_SERIES = [
+    (["LLL", "DDDD"], 45), (["DLLLDDD"], 12), (["LL", "DDDDD"], 6), (["LLL", "LDD"], 7), (["DDD", "LLL"], 6),
+    (["LLL", "DDD"], 8), (["LDD", "LLL"], 3), (["DLL", "DDDD"], 2), (["DLL", "LDD"], 3), (["LLD", "LDDD"], 3),
+    (["LLD", "LDL"], 2), (["DDDD", "LL"], 1), (["DDD", "DDDD"], 1), (["DDD", "DDD"], 1),
+]
+US_SERIES_P = np.array([w for _, w in US_SERIES], float) / sum(w for _, w in US_SERIES)
+
+
+def us_label(rng):
+    """Returns (label, groups): a standard-issue series on 85 % of plates, random groups (personalised and
+    specialty plates) on the rest."""
+    if rng.random() < 0.15:
+        return latin_groups(rng)
+    patterns, _ = US_SERIES[int(rng.choice(len(US_SERIES), p=US_SERIES_P))]
+    pools = {"L": LETTERS, "D": DIGITS}
+    groups = ["".join(pools[c][rng.integers(len(pools[c]))] for c in g) for g in patterns]
+    return "".join(groups), groups
+
+
 def render_us(rng, fonts: Fonts):
-    label, groups = latin_groups(rng)
+    label, groups = us_label(rng)
     H = int(rng.integers(70, 110))
     W = int(H * _u(rng, 1.9, 2.1))
     t = rng.random()

@@ -35,10 +35,10 @@ extension PlateFormat {
                     positions: Array(repeating: .latinAlphanumeric, count: length), kinds: [.latin], isCatchAll: true)
     }
 
-    /// A national Latin format from its pattern once separators are dropped: L a letter, D a digit,
-    /// A either. Named by its countries and pattern: `eu-fr-it-sk-LLDDDLL`.
-    private static func national(_ pattern: String, _ countries: [String]) -> PlateFormat {
-        PlateFormat(name: "eu-" + countries.joined(separator: "-") + "-" + pattern, region: .eu,
+    /// A national (or state) Latin series from its pattern once separators are dropped: L a letter, D a digit,
+    /// A either. Named by its region, issuers and pattern: `eu-fr-it-sk-LLDDDLL`, `us-ca-DLLLDDD`.
+    private static func series(_ region: PlateRegion, _ pattern: String, _ issuers: [String]) -> PlateFormat {
+        PlateFormat(name: region.rawValue + "-" + issuers.joined(separator: "-") + "-" + pattern, region: region,
                     positions: pattern.map { $0 == "L" ? .latinLetter : $0 == "D" ? .digit : .latinAlphanumeric },
                     kinds: [.latin])
     }
@@ -58,12 +58,22 @@ extension PlateFormat {
                     kinds: [.yellow]),
     ]
 
-    /// United States: states use 2 to 8 letters and digits.
-    public static let us: [PlateFormat] = (2...8).map { latin(.us, $0) }
+    /// United States: the standard-issue series most cars carry (separators dropped), then 2 to 8 letters
+    /// and digits for the rest (personalised, specialty and older plates).
+    public static let us: [PlateFormat] = usSeries.map { series(.us, $0.pattern, $0.states) } + (2...8).map { latin(.us, $0) }
+
+    /// Standard-issue US series by pattern, and states that issue or issued it (postal codes, lowercase):
+    /// `tools/plategen.py` draws US labels from the same table.
+    static let usSeries: [(pattern: String, states: [String])] = [
+        ("LLLDDDD", ["tx", "ny", "pa", "oh", "ga", "nc", "mi", "va", "wa", "az", "wi"]), ("DLLLDDD", ["ca"]),
+        ("LLDDDDD", ["il", "ct"]), ("LLLLDD", ["fl", "co"]), ("DDDLLL", ["older"]), ("LLLDDD", ["older"]),
+        ("LDDLLL", ["nj"]), ("DLLDDDD", ["md"]), ("DLLLDD", ["ma"]), ("LLDLDDD", ["tx"]), ("LLDLDL", ["mo"]),
+        ("DDDDLL", ["me"]), ("DDDDDDD", ["nh"]), ("DDDDDD", ["de", "ri"]),
+    ]
 
     /// Europe: the current national series (separators dropped), then 4 to 9 letters and digits for
     /// the rest (older series, Austria, Ireland, personalised plates).
-    public static let eu: [PlateFormat] = euNational.map { national($0.pattern, $0.countries) } + (4...9).map { latin(.eu, $0) }
+    public static let eu: [PlateFormat] = euNational.map { series(.eu, $0.pattern, $0.countries) } + (4...9).map { latin(.eu, $0) }
 
     /// Current national series by pattern, and the countries that issue it (ISO 3166 codes, lowercase).
     /// Germany's district + letters + digits (2–5 letters, 1–4 digits) is spelled out as patterns.

@@ -51,7 +51,7 @@ struct FormatDecoderTests {
         let decoder = FormatDecoder(formats: PlateFormat.us + PlateFormat.eu, charset: Self.charset)
         let result = try #require(decoder.decode(probabilities))
         #expect(String(result.characters.map(\.character)) == "7ABC123")
-        #expect(result.format.name == "us-7")
+        #expect(result.format.name == "us-ca-DLLLDDD")
         #expect(result.cost == 0)
         #expect(result.columns == 1...13)
         #expect(result.characters.allSatisfy { $0.confidence > 0.9 && $0.alternatives.count == 3 })

@@ -74,9 +74,22 @@ struct FormatDecoderTests {
         // Without the cost the catch-all ties with the series' best, which it beats here.
         let plain = FormatDecoder(formats: PlateFormat.eu, charset: Self.charset, catchAllCost: 0)
         #expect(String(try #require(plain.decode(unsure)).characters.map(\.character)) == "12348CD")
-        // A US camera has no series: its catch-alls pay nothing, and the greedy read stands.
+        // No US series is near "12348CD" (a 3 has no look-alike letter): the greedy read stands.
         let us = FormatDecoder(formats: PlateFormat.us, charset: Self.charset, catchAllCost: 3)
         #expect(String(try #require(us.decode(unsure)).characters.map(\.character)) == "12348CD")
+    }
+
+    @Test func aUSReadCloseToAStateSeriesTakesItsDigitOrLetter() throws {
+        // "7ABC1Z3" fits only the catch-all; "7ABC123" is California's series. An unsure Z becomes its 2.
+        let decoder = FormatDecoder(formats: PlateFormat.us, charset: Self.charset, catchAllCost: 3)
+        let unsure = Self.columns("7ABC1") + [Self.column("Z", 0.7, second: "2"), Self.column(nil)] + Self.columns("3")
+        let fitted = try #require(decoder.decode(unsure))
+        #expect(String(fitted.characters.map(\.character)) == "7ABC123")
+        #expect(fitted.format.name == "us-ca-DLLLDDD")
+        // A personalised plate read surely keeps its letters, though "WHEE15" would fit the ABCD12 series.
+        let vanity = try #require(decoder.decode(Self.columns("WHEELS")))
+        #expect(String(vanity.characters.map(\.character)) == "WHEELS")
+        #expect(vanity.format.name == "us-6")
     }
 
     @Test func onlyTheRegionsCharactersAreRead() throws {

@@ -128,4 +128,17 @@ struct QuadrilateralTests {
         #expect(!PlateReader.contains("RK291AT", "RK2B1AI"))  // two changes: another reading, not more of it
         #expect(!PlateReader.contains("RK29", "RK291"))
     }
+
+    @Test func ofTwoReadsOfOnePlateTheOneThatSawMoreOfItWins() {
+        let box = Quadrilateral(x: 0, y: 0, width: 100, height: 25)
+        func read(_ text: String, _ confidence: Double) -> PlateRead {
+            PlateRead(text: text, confidence: confidence, quad: box, kind: .latin, region: .eu)
+        }
+        // A box that fell short read "6NBO" surely; one that reached the whole plate read "6NBO626" a little less so.
+        #expect(PlateReader.better(read("6NBO626", 0.9), than: read("6NBO", 0.99)))
+        #expect(!PlateReader.better(read("6NBO", 0.99), than: read("6NBO626", 0.9)))
+        // Otherwise the surer read wins, longer or not.
+        #expect(PlateReader.better(read("6NBO", 0.99), than: read("XY1234", 0.9)))
+        #expect(!PlateReader.better(read("XY1234", 0.9), than: read("6NBO", 0.99)))
+    }
 }

@@ -41,7 +41,7 @@ def main(argv=None):
         raise SystemExit("give at least two models to average")
     headers, blobs = zip(*(read(p) for p in args.models))
     for path, h, b in zip(args.models, headers, blobs):
-        if h["layers"] != headers[0]["layers"] or h["charset"] != headers[0]["charset"] or b.size != blobs[0].size:
+        if h["layers"] != headers[0]["layers"] or h.get("charset") != headers[0].get("charset") or b.size != blobs[0].size:
             raise SystemExit("%s has another architecture or charset than %s" % (path, args.models[0]))
     header = json.loads(json.dumps(headers[0]))
     priors = [h.get("priors", {}).get("province", {}) for h in headers]

@@ -2,7 +2,7 @@
 public enum PlateRegion: String, Sendable, Equatable, CaseIterable, Codable {
     /// Mainland China.
     case cn
-    /// United States (state formats vary: 2–8 letters and digits).
+    /// United States: the standard-issue state series, then any 2–8 letters and digits.
     case us
     /// Europe: the current national series, then any 4–9 letters and digits.
     case eu

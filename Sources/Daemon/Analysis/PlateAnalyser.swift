@@ -40,9 +40,13 @@ final class PlateAnalyser: FrameAnalyser {
     }
 
     func analyse(_ frame: Frame) async {
-        let (reads, events) = state.withLock { state -> ([PlateRead], [TrackEvent]) in
-            let reads = state.reader.read(frame.image).filter { inRegion($0.quad, frame) }
-            return (reads, state.tracker.update(reads, frame: frame))
+        // Reading takes tens of milliseconds of one core: off the cooperative pool, so that several cameras
+        // never hold up the API and the database.
+        let (reads, events) = await BlockingThread.run(name: "plates \(camera.id)") { [self] in
+            state.withLock { state -> ([PlateRead], [TrackEvent]) in
+                let reads = state.reader.read(frame.image).filter { inRegion($0.quad, frame) }
+                return (reads, state.tracker.update(reads, frame: frame))
+            }
         }
         if !reads.isEmpty {
             logger.debug("plates", metadata: ["camera": "\(camera.id)", "t": "\(frame.timestamp)",

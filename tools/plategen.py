@@ -561,14 +561,21 @@ US_SERIES = [
 US_SERIES_P = np.array([w for _, w in US_SERIES], float) / sum(w for _, w in US_SERIES)
 
 
+SERIES_POOLS = {"L": LETTERS, "D": DIGITS, "A": LATIN_ALNUM}
+
+
+def series_groups(rng, patterns):
+    """The printed groups of a series given as patterns per group (L a letter, D a digit, A either)."""
+    return ["".join(SERIES_POOLS[c][rng.integers(len(SERIES_POOLS[c]))] for c in g) for g in patterns]
+
+
 def us_label(rng):
     """Returns (label, groups): a standard-issue series on 85 % of plates, random groups (personalised and
     specialty plates) on the rest."""
     if rng.random() < 0.15:
         return latin_groups(rng)
     patterns, _ = US_SERIES[int(rng.choice(len(US_SERIES), p=US_SERIES_P))]
-    pools = {"L": LETTERS, "D": DIGITS}
-    groups = ["".join(pools[c][rng.integers(len(pools[c]))] for c in g) for g in patterns]
+    groups = series_groups(rng, patterns)
     return "".join(groups), groups
 
 
@@ -719,8 +726,7 @@ def eu_label(rng):
         groups = [district, letters + "".join(DIGITS[rng.integers(10)] for _ in range(n))]
         return "".join(groups), groups, "D"
     code, patterns, _ = EU_SERIES[int(rng.choice(len(EU_SERIES), p=EU_SERIES_P))]
-    pools = {"L": LETTERS, "D": DIGITS, "A": LATIN_ALNUM}
-    groups = ["".join(pools[c][rng.integers(len(pools[c]))] for c in g) for g in patterns]
+    groups = series_groups(rng, patterns)
     return "".join(groups), groups, code
 
 

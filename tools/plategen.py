@@ -62,7 +62,8 @@ def decode_greedy(best_path) -> str:
 # --------------------------------------------------------------------------- fonts
 FONT_DIRS = ["/usr/share/fonts"]
 # (file name, weight in the random choice).  All from Debian packages:
-# fonts-dejavu-core, fonts-liberation, fonts-urw-base35, fonts-noto-mono.
+# fonts-dejavu-core, fonts-liberation, fonts-urw-base35, fonts-noto-mono (US extras below:
+# fonts-opendin, fonts-routed-gothic).
 LATIN_FONT_FILES = [
     ("DejaVuSansCondensed-Bold.ttf", 3),
     ("DejaVuSans-Bold.ttf", 2),
@@ -80,7 +81,17 @@ CJK_FONT_FILES = [
     ("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC", 1),
 ]
 # Extra Latin faces used only on US plates (more varied state fonts); weight 0 elsewhere.
+# Optional third field: stroke thickening (px at GLYPH_SIZE) for a face drawn too thin for a plate;
+# optional fourth: the slant of an open-topped 4 drawn in the face's own stroke (see Fonts.open_four).
 US_EXTRA_FONT_FILES = [
+    # The open-topped 4 of California's, Illinois's and other states' dies (an L whose bar a stem
+    # crosses), which none of the faces above has: the reader took it for L or 1. It is drawn into
+    # condensed faces (fonts-opendin's DIN 1451, Liberation Sans Narrow, Nimbus Sans Narrow);
+    # fonts-routed-gothic has a slanted one of its own.
+    ("OSP-DIN.ttf", 2, 0, 0.0),
+    ("LiberationSansNarrow-Bold.ttf", 1, 0, 0.0),
+    ("NimbusSansNarrow-Bold.otf", 1, 0, 0.3),
+    ("routed-gothic-narrow.ttf", 1, 3),
     ("NimbusSansNarrow-Regular.otf", 2),
     ("LiberationSansNarrow-Regular.ttf", 2),
     ("DejaVuSansCondensed.ttf", 2),
@@ -119,18 +130,24 @@ class Fonts:
 
     def __init__(self):
         self.latin, self.latin_w, self.us_w = [], [], []
+        self.latin_stroke, self.latin_four = [], []  # per Latin face: stroke px, slant of a drawn open 4
         for name, w in LATIN_FONT_FILES:
             p = _find_file(name)
             if p:
                 self.latin.append(ImageFont.truetype(p, GLYPH_SIZE))
                 self.latin_w.append(w)
                 self.us_w.append(w)
-        for name, w in US_EXTRA_FONT_FILES:
+                self.latin_stroke.append(0)
+                self.latin_four.append(None)
+        for name, w, *extra in US_EXTRA_FONT_FILES:
             p = _find_file(name)
+            four = extra[1] if len(extra) > 1 else None
             if p:
                 self.latin.append(ImageFont.truetype(p, GLYPH_SIZE))
                 self.latin_w.append(0)
                 self.us_w.append(w)
+                self.latin_stroke.append(extra[0] if extra else 0)
+                self.latin_four.append(four)
         self.cjk, self.cjk_w = [], []
         for name, face, w in CJK_FONT_FILES:
             p = _find_file(name)
@@ -203,15 +220,32 @@ class Fonts:
             self._cache[key] = m
         return m
 
+    def open_four(self, font_id: int, slant: float) -> Image.Image:
+        """An open-topped 4 in the face's proportions and stroke: a stroke down from the top to the
+        bar (slanted when slant > 0, as a fraction of the width), the bar, and the stem crossing it."""
+        cap, stem = self.glyph("H", font_id, False), self.glyph("I", font_id, False)
+        h, w, sw = cap.height, cap.width, stem.width
+        m = Image.new("L", (w, h), 0)
+        d = ImageDraw.Draw(m)
+        bar, sx, top = int(h * 0.62), int(w * 0.6), int(w * slant)
+        d.polygon([(top, 0), (top + sw, 0), (sw, bar), (0, bar)], fill=255)
+        d.rectangle((0, bar, w - 1, min(h - 1, bar + int(sw * 0.9))), fill=255)
+        d.rectangle((sx, 0, min(w - 1, sx + sw), h - 1), fill=255)
+        return m
+
     def glyph(self, ch: str, font_id: int, cjk: bool) -> Image.Image:
         """Tight ink mask ('L') of one character."""
         key = (ch, font_id, cjk)
         m = self._cache.get(key)
         if m is None:
+            if not cjk and ch == "4" and self.latin_four[font_id] is not None:
+                m = self._cache[key] = self.open_four(font_id, self.latin_four[font_id])
+                return m
             font = (self.cjk if cjk else self.latin)[font_id]
-            l, t, r, b = font.getbbox(ch)
+            sw = 0 if cjk else self.latin_stroke[font_id]
+            l, t, r, b = font.getbbox(ch, stroke_width=sw)
             im = Image.new("L", (r - l + 8, b - t + 8), 0)
-            ImageDraw.Draw(im).text((4 - l, 4 - t), ch, fill=255, font=font)
+            ImageDraw.Draw(im).text((4 - l, 4 - t), ch, fill=255, font=font, stroke_width=sw, stroke_fill=255)
             bb = im.getbbox() or (0, 0, im.width, im.height)
             m = im.crop(bb)
             self._cache[key] = m
@@ -433,6 +467,10 @@ def _emblem(d, rng, cx, cy, rx, ry):
     """A filled graphic about 2rx × 2ry: what US plates print between or beside their characters."""
     c = tuple(int(v) for v in rng.integers(0, 256, 3))
     t = rng.random()
+    if t < 0.25:  # the wheelchair sign of disabled-parking plates, in ink or white on a blue square
+        _wheelchair(d, rng, cx, cy, min(rx, ry), c)
+        return
+    t = (t - 0.25) / 0.75
     if t < 0.3:  # sun / seal: a disc, maybe with rays
         r = min(rx, ry)
         if rng.random() < 0.5:
@@ -451,6 +489,25 @@ def _emblem(d, rng, cx, cy, rx, ry):
         d.polygon(pts, fill=c)
     else:  # a small rectangle (a sticker or a badge)
         d.rectangle((cx - rx * 0.7, cy - ry, cx + rx * 0.7, cy + ry), fill=c)
+
+
+def _wheelchair(d, rng, cx, cy, s, c):
+    """The International Symbol of Access, about 2s × 2s, facing right: head, back, arm, seat, shin
+    and the wheel's open arc. The reader took it for E, C, N or 5 beside the characters."""
+    w = max(1, int(s * _u(rng, 0.14, 0.22)))
+    if rng.random() < 0.35:
+        d.rectangle((cx - s, cy - s, cx + s, cy + s), fill=_jit(rng, (20, 60, 160), 20))
+        c = _jit(rng, (245, 245, 245), 6)
+    hx, hy, hr = cx - s * 0.15, cy - s * 0.72, s * _u(rng, 0.13, 0.18)
+    d.ellipse((hx - hr, hy - hr, hx + hr, hy + hr), fill=c)
+    seat = (hx - s * 0.05, cy + s * 0.1)
+    knee = (cx + s * _u(rng, 0.35, 0.45), cy + s * 0.1)
+    d.line((hx, hy + hr * 1.3) + seat, fill=c, width=w)
+    d.line((hx, cy - s * 0.3, hx + s * _u(rng, 0.3, 0.45), cy - s * 0.3), fill=c, width=w)
+    d.line(seat + knee, fill=c, width=w)
+    d.line(knee + (knee[0] + s * 0.15, cy + s * 0.62), fill=c, width=w)
+    r, wx, wy = s * _u(rng, 0.5, 0.62), cx - s * 0.2, cy + s * 0.35
+    d.arc((wx - r, wy - r, wx + r, wy + r), start=int(_u(rng, 90, 130)), end=int(_u(rng, 370, 400)), fill=c, width=w)
 
 
 def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze, spacing,

@@ -5,6 +5,9 @@ plategen's plates (their text is the label) at camera-like sizes.
 
     tools/.venv/bin/python tools/sceneset.py --kinds cn --n 150 --out /tmp/scenes-cn
     .build/release/checkpoint eval /tmp/scenes-cn --region cn
+
+With --crops the images are plate crops as a detector or an LPR camera would cut them (plategen's
+crops, empty box columns), for the crop-reading path.
 """
 import argparse
 import math
@@ -63,6 +66,7 @@ def main():
     ap.add_argument("--max-width", type=float, default=360)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--stream", type=int, default=20, help="kept apart from the training streams (0–11)")
+    ap.add_argument("--crops", action="store_true", help="plate crops instead of scenes")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     kinds = [k for g in args.kinds.split(",") for k in GROUPS[g]]
@@ -72,12 +76,19 @@ def main():
         f.write("image\tplate\tx\ty\tw\th\tregion\n")
         for i in range(args.n):
             rng = np.random.default_rng([args.seed, args.stream, i])
+            if args.crops:
+                kind = kinds[int(rng.integers(len(kinds)))]
+                img, label, _ = pg.gen_crop(rng, fonts, kind)
+                name = "crop-%04d.jpg" % i
+                img.save(os.path.join(args.out, name), quality=int(rng.integers(70, 95)))
+                f.write("%s\t%s\t\t\t\t\t%s\n" % (name, label, "cn" if kind.startswith("cn_") else kind))
+                continue
             img, rows = scene(rng, fonts, kinds, args.size, args.min_width, args.max_width)
             name = "scene-%04d.jpg" % i
             img.save(os.path.join(args.out, name), quality=int(rng.integers(60, 95)))
             for label, region, (x, y, w, h) in rows:
                 f.write("%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n" % (name, label, x, y, w, h, region))
-    print("wrote", args.n, "scenes to", args.out)
+    print("wrote", args.n, "crops" if args.crops else "scenes", "to", args.out)
 
 
 if __name__ == "__main__":

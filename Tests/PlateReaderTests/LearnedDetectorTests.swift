@@ -141,4 +141,20 @@ struct QuadrilateralTests {
         #expect(PlateReader.better(read("6NBO", 0.99), than: read("XY1234", 0.9)))
         #expect(!PlateReader.better(read("XY1234", 0.9), than: read("6NBO", 0.99)))
     }
+    @Test func aCropsThreeReadsVoteByTheirSummedConfidence() {
+        let box = Quadrilateral(x: 0, y: 0, width: 100, height: 50)
+        func read(_ text: String, _ confidence: Double) -> PlateRead {
+            PlateRead(text: text, confidence: confidence, quad: box, kind: .latin, region: .us)
+        }
+        // Two trims agree on the plate; the untrimmed read took the frame's edge for a character.
+        let voted = PlateReader.vote([read("L4280", 0.95), read("4280", 0.8), read("4280", 0.7)])
+        #expect(voted?.text == "4280")
+        #expect(voted?.confidence == 0.8)
+        // One sure read outweighs two unsure ones that agree.
+        #expect(PlateReader.vote([read("7ABC123", 0.99), read("7ABC1Z3", 0.3), read("7ABC1Z3", 0.3)])?.text == "7ABC123")
+        // A tie goes to the text that sorts first, whatever the order of the reads.
+        #expect(PlateReader.vote([read("B2", 0.5), read("A1", 0.5)])?.text == "A1")
+        #expect(PlateReader.vote([read("A1", 0.5), read("B2", 0.5)])?.text == "A1")
+        #expect(PlateReader.vote([]) == nil)
+    }
 }

@@ -82,18 +82,20 @@ CJK_FONT_FILES = [
 ]
 # Extra Latin faces used only on US plates (more varied state fonts); weight 0 elsewhere.
 # Optional third field: stroke thickening (px at GLYPH_SIZE) for a face drawn too thin for a plate;
-# optional fourth: the slant of an open-topped 4 drawn in the face's own stroke (see Fonts.open_four).
+# optional fourth: (slant, stem top) of an open-topped 4 drawn in the face's own stroke (see Fonts.open_four).
 US_EXTRA_FONT_FILES = [
-    # The open-topped 4 of California's, Illinois's and other states' dies (an L whose bar a stem
-    # crosses), which none of the faces above has: the reader took it for L or 1. It is drawn into
-    # condensed faces (fonts-opendin's DIN 1451, Liberation Sans Narrow, Nimbus Sans Narrow);
-    # fonts-routed-gothic has a slanted one of its own.
-    ("OSP-DIN.ttf", 2, 0, 0.0),
-    ("LiberationSansNarrow-Bold.ttf", 1, 0, 0.0),
-    ("NimbusSansNarrow-Bold.otf", 1, 0, 0.3),
+    # The open-topped 4 of California's, Illinois's and other states' dies (a slanted L whose low bar
+    # a short stem crosses, from mid-height down), which none of the faces above has: the reader
+    # took it for L or 1. It is drawn into condensed faces (fonts-opendin's DIN 1451, Liberation Sans
+    # Narrow, Nimbus Sans Narrow), some with a full-height stem; fonts-routed-gothic has its own.
+    ("OSP-DIN.ttf", 2, 0, (0.3, 0.45)),
+    ("LiberationSansNarrow-Bold.ttf", 1, 0, (0.0, 0.0)),
+    ("NimbusSansNarrow-Bold.otf", 1, 0, (0.3, 0.0)),
+    ("NimbusSansNarrow-Regular.otf", 2, 0, (0.3, 0.5)),
+    ("LiberationSansNarrow-Regular.ttf", 1, 0, (0.25, 0.45)),
     ("routed-gothic-narrow.ttf", 1, 3),
-    ("NimbusSansNarrow-Regular.otf", 2),
-    ("LiberationSansNarrow-Regular.ttf", 2),
+    ("NimbusSansNarrow-Regular.otf", 1),
+    ("LiberationSansNarrow-Regular.ttf", 1),
     ("DejaVuSansCondensed.ttf", 2),
     ("URWGothic-Demi.otf", 1),
     ("NimbusSans-Regular.otf", 1),
@@ -220,17 +222,19 @@ class Fonts:
             self._cache[key] = m
         return m
 
-    def open_four(self, font_id: int, slant: float) -> Image.Image:
+    def open_four(self, font_id: int, shape: tuple[float, float]) -> Image.Image:
         """An open-topped 4 in the face's proportions and stroke: a stroke down from the top to the
-        bar (slanted when slant > 0, as a fraction of the width), the bar, and the stem crossing it."""
+        bar (slanted by shape[0] of the width), the bar, and the stem crossing it from shape[1] of the
+        height down (0: from the top; California's die: from about mid-height, the bar lower)."""
         cap, stem = self.glyph("H", font_id, False), self.glyph("I", font_id, False)
         h, w, sw = cap.height, cap.width, stem.width
         m = Image.new("L", (w, h), 0)
         d = ImageDraw.Draw(m)
-        bar, sx, top = int(h * 0.62), int(w * 0.6), int(w * slant)
+        slant, stem_top = shape
+        bar, sx, top = int(h * (0.7 if stem_top > 0 else 0.62)), int(w * 0.62), int(w * slant)
         d.polygon([(top, 0), (top + sw, 0), (sw, bar), (0, bar)], fill=255)
         d.rectangle((0, bar, w - 1, min(h - 1, bar + int(sw * 0.9))), fill=255)
-        d.rectangle((sx, 0, min(w - 1, sx + sw), h - 1), fill=255)
+        d.rectangle((sx, int(h * stem_top), min(w - 1, sx + sw), h - 1), fill=255)
         return m
 
     def glyph(self, ch: str, font_id: int, cjk: bool) -> Image.Image:

@@ -88,6 +88,7 @@ US_EXTRA_FONT_FILES = [
     # a short stem crosses, from mid-height down), which none of the faces above has: the reader
     # took it for L or 1. It is drawn into condensed faces (fonts-opendin's DIN 1451, Liberation Sans
     # Narrow, Nimbus Sans Narrow), some with a full-height stem; fonts-routed-gothic has its own.
+    # The two narrow Regular faces come twice on purpose: with the open 4 and with their own.
     ("OSP-DIN.ttf", 2, 0, (0.3, 0.45)),
     ("LiberationSansNarrow-Bold.ttf", 1, 0, (0.0, 0.0)),
     ("NimbusSansNarrow-Bold.otf", 1, 0, (0.3, 0.0)),
@@ -132,7 +133,7 @@ class Fonts:
 
     def __init__(self):
         self.latin, self.latin_w, self.us_w = [], [], []
-        self.latin_stroke, self.latin_four = [], []  # per Latin face: stroke px, slant of a drawn open 4
+        self.latin_stroke, self.latin_four = [], []  # per Latin face: stroke px, (slant, stem top) of a drawn open 4
         for name, w in LATIN_FONT_FILES:
             p = _find_file(name)
             if p:

@@ -272,9 +272,9 @@ public final class PlateReader {
     /// Rows sampled for the text's vertical extent.
     static let profileRows = 64
 
-    /// Reads an image that is already a plate crop (pushed by an LPR camera, or a crop data set).
+    /// Reads an image that is already a plate crop (`checkpoint recognize --crop`, crop data sets in `eval`).
     ///
-    /// A crop's edges are someone else's choice: a frame, a bolt or the plate's border at the side
+    /// A crop's edges are someone else's choice (a data set's, a camera's): a frame, a bolt or the plate's border at the side
     /// can pass for a character, and a tight crop clips the text. So the crop is read three times —
     /// as given, 3 % narrower on each side, 8 % shorter at top and bottom — and the text with the
     /// highest summed confidence wins (`vote`). Chosen on synthetic crop sets (`sceneset.py --crops`,

@@ -397,9 +397,11 @@ def _load_real(path):
 _REAL_CACHE: dict = {}
 
 
-def gen_scene(rng, fonts, size=SIZE, real=None, p_real=0.2):
+def gen_scene(rng, fonts, size=SIZE, real=None, p_real=0.2, small_share=0.0):
     """One scene: (uint8 grey (size, size), quads float32 (k, 4, 2), kinds list of KIND_LABELS
-    indices).  real: list of paths of real plate crops to use as plates (fraction p_real)."""
+    indices).  real: list of paths of real plate crops to use as plates (fraction p_real).
+    small_share: fraction of plates drawn 12-48 px wide instead of 12-180 px (small plates are
+    the detector's weak point: a 1080p frame's 100-px plate is 27 px at 512)."""
     S = size
     img = _base(rng, S)
     for _ in range(int(rng.integers(3, 16))):
@@ -419,7 +421,8 @@ def gen_scene(rng, fonts, size=SIZE, real=None, p_real=0.2):
             alpha = plate.getchannel("A")
             plate = pg._degrade(plate.convert("RGB"), rng, strength=_u(rng, 0.3, 0.9)).convert("RGBA")
             plate.putalpha(alpha)
-        width = math.exp(_u(rng, math.log(12), math.log(180)))
+        top = 48 if small_share > 0 and rng.random() < small_share else 180
+        width = math.exp(_u(rng, math.log(12), math.log(top)))
         q = _plate_quad(rng, plate.width / plate.height, width, rot_sigma=3.0 if use_real else 4.5)
         lo, hi = q.min(0), q.max(0)
         for _try in range(20):

@@ -30,6 +30,8 @@ def parse_args(argv=None):
     ap.add_argument("--val-real", type=int, default=60,
                     help="real crops held out (the recogniser's split): used only in validation scenes")
     ap.add_argument("--p-real", type=float, default=0.2, help="fraction of plates that are real crops")
+    ap.add_argument("--small-share", type=float, default=0.0,
+                    help="fraction of training plates drawn 12-48 px wide (validation keeps 12-180)")
     ap.add_argument("--samples", type=int, default=24000, help="training scenes (generated up front)")
     ap.add_argument("--val", type=int, default=300, help="validation scenes")
     ap.add_argument("--size", type=int, default=256, help="scene side in pixels (multiple of 8)")
@@ -94,25 +96,25 @@ def _fonts():
 
 
 def _gen_chunk(task):
-    seed, stream, start, n, size, real, p_real = task
+    seed, stream, start, n, size, real, p_real, small_share = task
     fonts = _fonts()
     X = np.empty((n, size, size), np.uint8)
     Q = np.zeros((n, detgen.MAX_PLATES, 4, 2), np.float32)
     K = np.full((n, detgen.MAX_PLATES), -1, np.int8)  # kind index, -1 = no plate in that slot
     for k in range(n):
         rng = np.random.default_rng([seed, stream, start + k])
-        X[k], quads, kinds = detgen.gen_scene(rng, fonts, size, real, p_real)
+        X[k], quads, kinds = detgen.gen_scene(rng, fonts, size, real, p_real, small_share)
         Q[k, :len(quads)] = quads
         K[k, :len(kinds)] = kinds
     return start, X, Q, K
 
 
-def _generate(seed, stream, n, size, real, p_real, workers, chunk=250):
+def _generate(seed, stream, n, size, real, p_real, workers, small_share=0.0, chunk=250):
     """Scenes [0, n) of one stream, filled into preallocated arrays (no 2x peak memory)."""
     X = np.empty((n, size, size), np.uint8)
     Q = np.zeros((n, detgen.MAX_PLATES, 4, 2), np.float32)
     K = np.full((n, detgen.MAX_PLATES), -1, np.int8)
-    tasks = [(seed, stream, s, min(chunk, n - s), size, real, p_real) for s in range(0, n, chunk)]
+    tasks = [(seed, stream, s, min(chunk, n - s), size, real, p_real, small_share) for s in range(0, n, chunk)]
     if workers <= 1:
         results = map(_gen_chunk, tasks)
         pool = None
@@ -143,6 +145,8 @@ def build_data(args, log):
     src = hashlib.sha1(open(pg.__file__, "rb").read() + open(detgen.__file__, "rb").read()).hexdigest()[:10]
     key = "det-s%d-n%d-v%d-S%d-p%g-r%d-%s" % (args.seed, args.samples, args.val, args.size, args.p_real,
                                               len(real_train), src)
+    if args.small_share:
+        key += "-small%g" % args.small_share
     cache = os.path.join(args.cache, "data-%s.npz" % key) if args.cache else None
     if cache and os.path.exists(cache):
         z = np.load(cache, allow_pickle=False)
@@ -151,7 +155,7 @@ def build_data(args, log):
 
     t0 = time.time()
     workers = max(1, args.threads)
-    X, Q, K = _generate(args.seed, 0, args.samples, args.size, real_train, args.p_real, workers)
+    X, Q, K = _generate(args.seed, 0, args.samples, args.size, real_train, args.p_real, workers, args.small_share)
     dt = time.time() - t0
     log("generated %d training scenes in %.0fs (%.1f ms/scene with %d workers)"
         % (args.samples, dt, 1000 * dt / max(1, args.samples), workers))
@@ -398,6 +402,7 @@ def main(args):
             "real_train": n_real_train,
             "real_val": n_real_val,
             "p_real": args.p_real,
+            "small_share": args.small_share,
             "positive_shrink": detgen.SHRINK,
             "val_scenes": len(VX),
             "val_plates": final["plates"],

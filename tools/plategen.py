@@ -516,8 +516,11 @@ def _wheelchair(d, rng, cx, cy, s, c):
 
 
 def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze, spacing,
-                    sep, max_w, emboss=None, outline=None, highlight=None):
-    """Draws the label groups; separators between groups are drawn but not labelled."""
+                    sep, max_w, emboss=None, outline=None, highlight=None, cell=None):
+    """Draws the label groups; separators between groups are drawn but not labelled.
+    cell: a fixed character width (as a fraction of h) as on stamped dies, where W and M are as
+    narrow as a digit (the reader took a die's narrow W for M or H); narrower glyphs keep their
+    width, centred in the cell. None: each glyph its own width."""
     items = []
     for gi, g in enumerate(groups):
         if gi > 0:
@@ -530,6 +533,8 @@ def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze,
         for kind, ch in items:
             if kind == "sep":
                 ws.append({"space": 0.45, "hyphen": 0.45, "dot": 0.35, "seal": 0.55, "symbol": 0.9}[ch] * h)
+            elif cell is not None:
+                ws.append(cell * h * sq)
             else:
                 m = fonts.glyph(ch, font_id, False)
                 ws.append(max(m.width / m.height, 0.22) * h * sq)
@@ -538,26 +543,30 @@ def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze,
     ws = widths(squeeze)
     sp = spacing * h
     total = sum(ws) + sp * (len(items) - 1)
+    fit = 1.0
     if total > max_w:  # squeeze further to fit
-        f = max_w / total
-        ws = [w * f for w in ws]
-        sp *= f
+        fit = max_w / total
+        ws = [w * fit for w in ws]
+        sp *= fit
         total = max_w
     x = cx - total / 2
     d = ImageDraw.Draw(img)
     for (kind, ch), w in zip(items, ws):
         if kind == "ch":
             m = fonts.glyph(ch, font_id, False)
-            gw = max(m.width / m.height, 0.22) * h * squeeze * (w / (max(m.width / m.height, 0.22) * h * squeeze))
+            gw, gx = w, x
+            if cell is not None:  # the glyph's own width, at most the cell's, centred in it
+                gw = min(w, max(m.width / m.height, 0.22) * h * squeeze * fit)
+                gx = x + (w - gw) / 2
             if outline is not None:  # outlined characters: the glyph drawn around in another colour
                 o = h * 0.035
                 for ox, oy in ((-o, 0), (o, 0), (0, -o), (0, o), (-o, -o), (o, o), (-o, o), (o, -o)):
-                    _paste_glyph(img, m, (x + ox, cy - h / 2 + oy, gw, h), outline)
+                    _paste_glyph(img, m, (gx + ox, cy - h / 2 + oy, gw, h), outline)
             if highlight is not None:  # embossed: light edge up-left
-                _paste_glyph(img, m, (x - h * 0.025, cy - h / 2 - h * 0.025, gw, h), highlight)
+                _paste_glyph(img, m, (gx - h * 0.025, cy - h / 2 - h * 0.025, gw, h), highlight)
             if emboss is not None:
-                _paste_glyph(img, m, (x + h * 0.03, cy - h / 2 + h * 0.03, gw, h), emboss)
-            _paste_glyph(img, m, (x, cy - h / 2, gw, h), color)
+                _paste_glyph(img, m, (gx + h * 0.03, cy - h / 2 + h * 0.03, gw, h), emboss)
+            _paste_glyph(img, m, (gx, cy - h / 2, gw, h), color)
         elif ch == "hyphen":
             d.rectangle((x + w * 0.15, cy - h * 0.05, x + w * 0.85, cy + h * 0.05), fill=color)
         elif ch == "dot":
@@ -728,8 +737,14 @@ def render_us(rng, fonts: Fonts):
         cx += (0.07 if stacked == "left" else -0.07) * W
     if badge:
         cx += (0.1 if badge == "left" else -0.1) * W
+    # A third of the plates get a die's fixed character width (that of the face's 0, give or take).
+    cell = None
+    if rng.random() < 0.35:
+        zero = fonts.glyph("0", fid, False)
+        cell = zero.width / zero.height * _u(rng, 0.95, 1.12)
     x0, x1 = _draw_main_text(img, fonts, rng, groups, cx, cy, h, tc, fid, _u(rng, 0.8, 1.1), _u(rng, 0.04, 0.14),
-                             sep, W * (0.72 if badge else 0.78 if stacked else 0.92), emboss, outline, highlight)
+                             sep, W * (0.72 if badge else 0.78 if stacked else 0.92), emboss, outline, highlight,
+                             cell)
     if badge:
         r = h * _u(rng, 0.35, 0.55)
         bx = x0 - h * _u(rng, 0.1, 0.25) - r if badge == "left" else x1 + h * _u(rng, 0.1, 0.25) + r

@@ -190,16 +190,20 @@ struct FormatDecoder {
         }
         blank[0] = Double(logs[0][0])
         for k in positions[0].indices { character[k] = emit(0, positions[0][k], 0) }
+        // The best and second-best character state of each position at t - 1 (for "a different class" moves);
+        // allocated once, as this runs for every column of every format of every read.
+        var top1 = [Int](repeating: -1, count: length), top2 = [Int](repeating: -1, count: length)
         for t in 1..<columns {
-            // The best and second-best character state of each position at t - 1 (for "a different class" moves).
-            var top1 = [Int](repeating: -1, count: length), top2 = [Int](repeating: -1, count: length)
             for i in 0..<length {
+                top1[i] = -1
+                top2[i] = -1
                 for state in offset[i]..<offset[i + 1] where character[state] > none {
                     if top1[i] < 0 || character[state] > character[top1[i]] { top2[i] = top1[i]; top1[i] = state }
                     else if top2[i] < 0 || character[state] > character[top2[i]] { top2[i] = state }
                 }
             }
-            let blankLog = Double(logs[t][0])
+            let row = logs[t]
+            let blankLog = Double(row[0])
             for i in 0...length {
                 var score = blank[i], from: Int32 = -1
                 if i > 0, top1[i - 1] >= 0, character[top1[i - 1]] > score { score = character[top1[i - 1]]; from = Int32(top1[i - 1]) }
@@ -207,6 +211,7 @@ struct FormatDecoder {
                 blankBack[t * (length + 1) + i] = from
             }
             for i in 0..<length {
+                let weighted = corrected[i]
                 for (k, c) in positions[i].enumerated() {
                     let state = offset[i] + k
                     var score = character[state], from: Int32 = -1
@@ -218,7 +223,7 @@ struct FormatDecoder {
                             score = character[previous]; from = Int32(previous)
                         }
                     }
-                    nextCharacter[state] = score == none ? none : score + emit(i, c, t)
+                    nextCharacter[state] = score == none ? none : score + Double(row[c] + (weighted ? logWeight[c] : 0))
                     characterBack[t * characterStates + state] = from
                 }
             }

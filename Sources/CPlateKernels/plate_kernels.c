@@ -354,6 +354,12 @@ void cpd_max_pool(const float *in, int channels, int height, int width, int kh, 
         float *dst = out + (size_t)c * oh * ow;
         for (int oy = 0; oy < oh; oy++) {
             const float *top = plane + (size_t)oy * sh * width;
+            if (kh == 2 && kw == 1 && sw == 1) {
+                // The recogniser's 2x1 pooling (rows only): the larger of two rows, which the compiler vectorises.
+                const float *bottom = top + width;
+                for (int ox = 0; ox < ow; ox++) dst[oy * ow + ox] = top[ox] > bottom[ox] ? top[ox] : bottom[ox];
+                continue;
+            }
             if (kh == 2 && kw == 2 && sw == 2) {
                 // The common case, written so the compiler vectorises it.
                 const float *bottom = top + width;

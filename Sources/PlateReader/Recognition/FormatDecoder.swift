@@ -179,6 +179,7 @@ struct FormatDecoder {
         var offset = [Int](repeating: 0, count: length + 1)
         for i in 0..<length { offset[i + 1] = offset[i] + positions[i].count }
         let characterStates = offset[length]
+        let stateClass = positions.flatMap { $0 }
         var blank = [Double](repeating: none, count: length + 1), nextBlank = blank
         var character = [Double](repeating: none, count: characterStates), nextCharacter = character
         // Back pointers per column: for a blank, -1 = stayed, else the character state it came from;
@@ -211,17 +212,18 @@ struct FormatDecoder {
                 blankBack[t * (length + 1) + i] = from
             }
             for i in 0..<length {
-                let weighted = corrected[i]
-                for (k, c) in positions[i].enumerated() {
-                    let state = offset[i] + k
+                let weighted = corrected[i], blankScore = blank[i]
+                // Straight from the previous character only if it is a different class: its best state, or
+                // its second best where the best is this class.
+                let top = i > 0 ? top1[i - 1] : -1, second = i > 0 ? top2[i - 1] : -1
+                let topClass = top >= 0 ? stateClass[top] : -1, secondClass = second >= 0 ? stateClass[second] : -1
+                for state in offset[i]..<offset[i + 1] {
+                    let c = stateClass[state]
                     var score = character[state], from: Int32 = -1
-                    if blank[i] > score { score = blank[i]; from = -2 }
-                    if i > 0 {
-                        // Straight from the previous character only if it is a different class.
-                        let previous = top1[i - 1] >= 0 && positions[i - 1][top1[i - 1] - offset[i - 1]] != c ? top1[i - 1] : top2[i - 1]
-                        if previous >= 0, positions[i - 1][previous - offset[i - 1]] != c, character[previous] > score {
-                            score = character[previous]; from = Int32(previous)
-                        }
+                    if blankScore > score { score = blankScore; from = -2 }
+                    let (previous, previousClass) = top >= 0 && topClass != c ? (top, topClass) : (second, secondClass)
+                    if previous >= 0, previousClass != c, character[previous] > score {
+                        score = character[previous]; from = Int32(previous)
                     }
                     nextCharacter[state] = score == none ? none : score + Double(row[c] + (weighted ? logWeight[c] : 0))
                     characterBack[t * characterStates + state] = from

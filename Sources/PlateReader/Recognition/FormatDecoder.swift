@@ -168,6 +168,13 @@ struct FormatDecoder {
         }
     }
 
+    /// What a character state of class `c` scores in a column: its log-probability, plus the province prior's
+    /// correction where the position is a province.
+    @inline(__always)
+    private func emission(_ row: [Float], _ c: Int, weighted: Bool) -> Double {
+        Double(row[c] + (weighted ? logWeight[c] : 0))
+    }
+
     /// The best CTC alignment that spells `positions.count` characters, each of its position's classes.
     /// States: a blank before each character and one after the last, and (character i, class c).
     /// As in CTC, two identical neighbours need a blank between them, or they would be one character.
@@ -186,11 +193,8 @@ struct FormatDecoder {
         // for a character state, -1 = stayed, -2 = from the blank before it, else the character state it came from.
         var blankBack = [Int32](repeating: -1, count: columns * (length + 1))
         var characterBack = [Int32](repeating: -1, count: columns * characterStates)
-        func emit(_ i: Int, _ c: Int, _ t: Int) -> Double {
-            Double(logs[t][c] + (corrected[i] ? logWeight[c] : 0))
-        }
         blank[0] = Double(logs[0][0])
-        for k in positions[0].indices { character[k] = emit(0, positions[0][k], 0) }
+        for k in positions[0].indices { character[k] = emission(logs[0], positions[0][k], weighted: corrected[0]) }
         // The best and second-best character state of each position at t - 1 (for "a different class" moves);
         // allocated once, as this runs for every column of every format of every read.
         var top1 = [Int](repeating: -1, count: length), top2 = [Int](repeating: -1, count: length)
@@ -225,7 +229,7 @@ struct FormatDecoder {
                     if previous >= 0, previousClass != c, character[previous] > score {
                         score = character[previous]; from = Int32(previous)
                     }
-                    nextCharacter[state] = score == none ? none : score + Double(row[c] + (weighted ? logWeight[c] : 0))
+                    nextCharacter[state] = score == none ? none : score + emission(row, c, weighted: weighted)
                     characterBack[t * characterStates + state] = from
                 }
             }

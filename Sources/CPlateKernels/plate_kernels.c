@@ -383,4 +383,24 @@ void cpd_max_pool(const float *in, int channels, int height, int width, int kh, 
     }
 }
 
+void cpd_area_shrink(const unsigned char *src, int stride, int width, const int *x0, const int *x1,
+                     const float *weights, const int *y0, const int *y1, int out_width, int out_height, float mean, float std,
+                     int *sums, float *out, int out_stride) {
+    const float offset = mean / std;
+    for (int y = 0; y < out_height; y++) {
+        for (int i = 0; i < width; i++) sums[i] = 0;
+        for (int yy = y0[y]; yy < y1[y]; yy++) {
+            const unsigned char *row = src + (size_t)yy * stride;
+            for (int i = 0; i < width; i++) sums[i] += row[i];
+        }
+        const float scale = 1.0f / ((float)(y1[y] - y0[y]) * 255.0f * std);
+        float *dst = out + (size_t)y * out_stride;
+        for (int x = 0; x < out_width; x++) {
+            int sum = 0;
+            for (int i = x0[x]; i < x1[x]; i++) sum += sums[i];
+            dst[x] = (float)sum * scale * weights[x] - offset;
+        }
+    }
+}
+
 const char *cpd_conv_kernel_name(void) { return has_avx2() ? "avx2+fma" : "portable"; }

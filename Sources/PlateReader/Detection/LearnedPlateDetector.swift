@@ -1,3 +1,4 @@
+import CPlateKernels
 import Foundation
 import Imaging
 
@@ -26,8 +27,11 @@ final class LearnedPlateDetector {
     private var cells: [Int32] = []
     private var stack: [Int32] = []
     private var columnSums: [Int32] = []
-    private var columnSpans: [Int32] = []
+    private var columnStarts: [Int32] = []
+    private var columnEnds: [Int32] = []
     private var columnWeights: [Float] = []
+    private var rowStarts: [Int32] = []
+    private var rowEnds: [Int32] = []
 
     init(model: DetectorModel) {
         self.model = model
@@ -207,47 +211,38 @@ final class LearnedPlateDetector {
         }
     }
 
-    /// Area-averaged shrink of `region` of the luma plane into `input`, normalised, padded with 0. Separable:
-    /// each output row first sums its source rows column by column (one vectorisable pass over the pixels),
-    /// then each output pixel sums its columns of that.
+    /// Area-averaged shrink of `region` of the luma plane into `input`, normalised, padded with 0
+    /// (`cpd_area_shrink`: each output row adds its source rows column by column, vectorised, then each output
+    /// pixel adds its columns of that).
     private func shrink(_ plane: Plane, region: (x: Int, y: Int, width: Int, height: Int), to width: Int, _ height: Int,
                         padded paddedWidth: Int, _ paddedHeight: Int) {
         let count = paddedWidth * paddedHeight
         if input.count != count { input = [Float](repeating: 0, count: count) }
         if columnSums.count < region.width { columnSums = [Int32](repeating: 0, count: region.width) }
-        let mean = model.mean, std = model.std
         let fx = Double(region.width) / Double(width), fy = Double(region.height) / Double(height)
-        let bottom = region.y + region.height
-        // Each output column's source columns (and 1 / their count), worked out once per pass.
-        if columnSpans.count < 2 * width { columnSpans = [Int32](repeating: 0, count: 2 * width) }
-        if columnWeights.count < width { columnWeights = [Float](repeating: 0, count: width) }
-        for x in 0..<width {
-            let x0 = Int(Double(x) * fx), x1 = max(x0 + 1, min(region.width, Int(Double(x + 1) * fx)))
-            columnSpans[2 * x] = Int32(x0)
-            columnSpans[2 * x + 1] = Int32(x1)
-            columnWeights[x] = 1 / Float(x1 - x0)
+        // Each output column's and row's source span (relative to the region), worked out once per pass.
+        if columnStarts.count < width {
+            (columnStarts, columnEnds) = ([Int32](repeating: 0, count: width), [Int32](repeating: 0, count: width))
+            columnWeights = [Float](repeating: 0, count: width)
         }
-        let spans = columnSpans, weights = columnWeights
+        if rowStarts.count < height { (rowStarts, rowEnds) = ([Int32](repeating: 0, count: height), [Int32](repeating: 0, count: height)) }
+        for x in 0..<width {
+            let x0 = Int(Double(x) * fx)
+            columnStarts[x] = Int32(x0)
+            columnEnds[x] = Int32(max(x0 + 1, min(region.width, Int(Double(x + 1) * fx))))
+            columnWeights[x] = 1 / Float(columnEnds[x] - columnStarts[x])
+        }
+        for y in 0..<height {
+            let y0 = Int(Double(y) * fy)
+            rowStarts[y] = Int32(y0)
+            rowEnds[y] = Int32(max(y0 + 1, min(region.height, Int(Double(y + 1) * fy))))
+        }
         plane.pixels.withUnsafeBufferPointer { src in
             input.withUnsafeMutableBufferPointer { dst in
-                columnSums.withUnsafeMutableBufferPointer { sums in
-                    for i in 0..<count { dst[i] = 0 }
-                    for y in 0..<height {
-                        let y0 = region.y + Int(Double(y) * fy), y1 = max(y0 + 1, min(bottom, region.y + Int(Double(y + 1) * fy)))
-                        for i in 0..<region.width { sums[i] = 0 }
-                        for yy in y0..<y1 {
-                            let row = yy * plane.width + region.x
-                            for i in 0..<region.width { sums[i] &+= Int32(src[row + i]) }
-                        }
-                        let scale = 1 / (Float(y1 - y0) * 255 * std)
-                        for x in 0..<width {
-                            let x0 = Int(spans[2 * x]), x1 = Int(spans[2 * x + 1])
-                            var sum: Int32 = 0
-                            for i in x0..<x1 { sum &+= sums[i] }
-                            dst[y * paddedWidth + x] = Float(sum) * scale * weights[x] - mean / std
-                        }
-                    }
-                }
+                dst.update(repeating: 0)
+                cpd_area_shrink(src.baseAddress! + region.y * plane.width + region.x, Int32(plane.width), Int32(region.width),
+                                columnStarts, columnEnds, columnWeights, rowStarts, rowEnds, Int32(width), Int32(height), model.mean, model.std,
+                                &columnSums, dst.baseAddress!, Int32(paddedWidth))
             }
         }
     }

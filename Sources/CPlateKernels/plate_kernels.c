@@ -133,8 +133,8 @@ void cpd_conv_gemm(const float *col, const float *packed, const float *bias, int
 }
 
 // Direct 3x3 convolution, portable: per output row, 4 outputs x 8 pixels in locals.
-void cpd_conv3x3_portable(const float *padded, int channels, int height, int width, const float *packed,
-                             const float *bias, int relu, int outputs, float *out) {
+static void conv3x3_portable(const float *padded, int channels, int height, int width, const float *packed,
+                             const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
     const int pw = width + 2, plane = (height + 2) * pw, k = channels * 9;
     for (int group = 0; group < (outputs + 3) / 4; group++) {
         const int o0 = group * 4;
@@ -153,10 +153,16 @@ void cpd_conv3x3_portable(const float *padded, int channels, int height, int wid
                         }
                 }
                 for (int i = 0; i < 4 && o0 + i < outputs; i++)
-                    out[(size_t)(o0 + i) * height * width + (size_t)y * width + x] = relu && acc[i] < 0 ? 0.0f : acc[i];
+                    out[(size_t)(o0 + i) * out_plane + (size_t)y * out_row + x] = relu && acc[i] < 0 ? 0.0f : acc[i];
             }
         }
     }
+}
+
+void cpd_conv3x3_portable(const float *padded, int channels, int height, int width, const float *packed,
+                             const float *bias, int relu, int outputs, float *out) {
+    conv3x3_portable(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)width,
+                     (size_t)height * width);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -164,7 +170,7 @@ void cpd_conv3x3_portable(const float *padded, int channels, int height, int wid
 // channel are read straight from the padded planes (rows are contiguous, so each tap is one unaligned load).
 __attribute__((target("avx2,fma")))
 static void conv3x3_avx2(const float *padded, int channels, int height, int width, const float *packed,
-                         const float *bias, int relu, int outputs, float *out) {
+                         const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
     const __m256 zero = _mm256_setzero_ps();
     const int pw = width + 2, plane = (height + 2) * pw, k = channels * 9;
     for (int group = 0; group < (outputs + 3) / 4; group++) {
@@ -196,7 +202,7 @@ static void conv3x3_avx2(const float *padded, int channels, int height, int widt
                 }
                 __m256 rows[4][2] = {{a0, a1}, {c0, c1}, {d0, d1}, {e0, e1}};
                 for (int i = 0; i < 4 && o0 + i < outputs; i++) {
-                    float *dst = out + (size_t)(o0 + i) * height * width + (size_t)y * width + x;
+                    float *dst = out + (size_t)(o0 + i) * out_plane + (size_t)y * out_row + x;
                     _mm256_storeu_ps(dst, relu ? _mm256_max_ps(rows[i][0], zero) : rows[i][0]);
                     _mm256_storeu_ps(dst + 8, relu ? _mm256_max_ps(rows[i][1], zero) : rows[i][1]);
                 }
@@ -213,7 +219,7 @@ static void conv3x3_avx2(const float *padded, int channels, int height, int widt
                         }
                 }
                 for (int i = 0; i < 4 && o0 + i < outputs; i++)
-                    out[(size_t)(o0 + i) * height * width + (size_t)y * width + x] = relu && acc[i] < 0 ? 0.0f : acc[i];
+                    out[(size_t)(o0 + i) * out_plane + (size_t)y * out_row + x] = relu && acc[i] < 0 ? 0.0f : acc[i];
             }
         }
     }
@@ -229,7 +235,7 @@ static void conv3x3_avx2(const float *padded, int channels, int height, int widt
 __attribute__((target("avx512f"), always_inline))
 static inline void conv3x3_block512(const float *padded, int channels, int height, int width, const float *w, int k,
                                     const float *b, int relu, int outputs, int o0, int y, int x, int groups,
-                                    int vectors, __mmask16 mask, float *out) {
+                                    int vectors, __mmask16 mask, float *out, size_t out_row, size_t out_plane) {
     const int pw = width + 2, plane = (height + 2) * pw;
     __m512 acc[8][2];
     for (int i = 0; i < 4 * groups; i++)
@@ -252,7 +258,7 @@ static inline void conv3x3_block512(const float *padded, int channels, int heigh
     }
     const __m512 zero = _mm512_setzero_ps();
     for (int i = 0; i < 4 * groups && o0 + i < outputs; i++) {
-        float *dst = out + (size_t)(o0 + i) * height * width + (size_t)y * width + x;
+        float *dst = out + (size_t)(o0 + i) * out_plane + (size_t)y * out_row + x;
         for (int v = 0; v < vectors; v++) {
             const __m512 r = relu ? _mm512_max_ps(acc[i][v], zero) : acc[i][v];
             if (v == vectors - 1) _mm512_mask_storeu_ps(dst + 16 * v, mask, r); else _mm512_storeu_ps(dst + 16 * v, r);
@@ -262,7 +268,7 @@ static inline void conv3x3_block512(const float *padded, int channels, int heigh
 
 __attribute__((target("avx512f")))
 static void conv3x3_avx512(const float *padded, int channels, int height, int width, const float *packed,
-                           const float *bias, int relu, int outputs, float *out) {
+                           const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
     const int k = channels * 9;
     for (int o0 = 0; o0 < outputs;) {
         const int groups = outputs - o0 >= 8 ? 2 : 1;
@@ -272,14 +278,14 @@ static void conv3x3_avx512(const float *padded, int channels, int height, int wi
         for (int y = 0; y < height; y++) {
             int x = 0;
             for (; x + 32 <= width; x += 32) {
-                if (groups == 2) conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 2, 2, 0xFFFF, out);
-                else conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 1, 2, 0xFFFF, out);
+                if (groups == 2) conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 2, 2, 0xFFFF, out, out_row, out_plane);
+                else conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 1, 2, 0xFFFF, out, out_row, out_plane);
             }
             for (; x < width; x += 16) {
                 const int n = width - x < 16 ? width - x : 16;
                 const __mmask16 m = (__mmask16)((1u << n) - 1u);
-                if (groups == 2) conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 2, 1, m, out);
-                else conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 1, 1, m, out);
+                if (groups == 2) conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 2, 1, m, out, out_row, out_plane);
+                else conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 1, 1, m, out, out_row, out_plane);
             }
         }
         o0 += 4 * groups;
@@ -296,68 +302,76 @@ static int has_avx512(void) {
 }
 #endif
 
-void cpd_conv3x3(const float *padded, int channels, int height, int width, const float *packed, const float *bias,
-                 int relu, int outputs, float *out) {
+void cpd_conv3x3_strided(const float *padded, int channels, int height, int width, const float *packed,
+                         const float *bias, int relu, int outputs, float *out, int out_row, int out_plane) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (has_avx512()) {
-        conv3x3_avx512(padded, channels, height, width, packed, bias, relu, outputs, out);
+        conv3x3_avx512(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row, (size_t)out_plane);
         return;
     }
     if (has_avx2()) {
-        conv3x3_avx2(padded, channels, height, width, packed, bias, relu, outputs, out);
+        conv3x3_avx2(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row, (size_t)out_plane);
         return;
     }
 #endif
-    cpd_conv3x3_portable(padded, channels, height, width, packed, bias, relu, outputs, out);
+    conv3x3_portable(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row, (size_t)out_plane);
+}
+
+void cpd_conv3x3(const float *padded, int channels, int height, int width, const float *packed, const float *bias,
+                 int relu, int outputs, float *out) {
+    cpd_conv3x3_strided(padded, channels, height, width, packed, bias, relu, outputs, out, width, height * width);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 // 2x2 stride-2 pooling, 16 outputs a step: the larger of two rows, then of each pair of neighbours
 // (even and odd lanes of 32 inputs, gathered by one permute each).
 __attribute__((target("avx512f")))
-static void max_pool2x2_avx512(const float *in, int channels, int height, int width, float *out) {
+static void max_pool2x2_avx512(const float *in, int channels, int height, int width, float *out, size_t out_row,
+                               size_t out_plane) {
     const int oh = (height - 2) / 2 + 1, ow = (width - 2) / 2 + 1;
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     for (int c = 0; c < channels; c++) {
         const float *plane = in + (size_t)c * height * width;
-        float *dst = out + (size_t)c * oh * ow;
+        float *dst = out + (size_t)c * out_plane;
         for (int oy = 0; oy < oh; oy++) {
             const float *top = plane + (size_t)oy * 2 * width, *bottom = top + width;
             int ox = 0;
             for (; ox + 16 <= ow; ox += 16) {
                 const __m512 a = _mm512_max_ps(_mm512_loadu_ps(top + 2 * ox), _mm512_loadu_ps(bottom + 2 * ox));
                 const __m512 b = _mm512_max_ps(_mm512_loadu_ps(top + 2 * ox + 16), _mm512_loadu_ps(bottom + 2 * ox + 16));
-                _mm512_storeu_ps(dst + (size_t)oy * ow + ox,
+                _mm512_storeu_ps(dst + (size_t)oy * out_row + ox,
                                  _mm512_max_ps(_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b)));
             }
             for (; ox < ow; ox++) {
                 const float p = top[2 * ox] > top[2 * ox + 1] ? top[2 * ox] : top[2 * ox + 1];
                 const float q = bottom[2 * ox] > bottom[2 * ox + 1] ? bottom[2 * ox] : bottom[2 * ox + 1];
-                dst[(size_t)oy * ow + ox] = p > q ? p : q;
+                dst[(size_t)oy * out_row + ox] = p > q ? p : q;
             }
         }
     }
 }
 #endif
 
-void cpd_max_pool(const float *in, int channels, int height, int width, int kh, int kw, int sh, int sw, float *out) {
+void cpd_max_pool_strided(const float *in, int channels, int height, int width, int kh, int kw, int sh, int sw,
+                          float *out, int out_row_, int out_plane_) {
+    const size_t out_row = (size_t)out_row_, out_plane = (size_t)out_plane_;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && has_avx512()) {
-        max_pool2x2_avx512(in, channels, height, width, out);
+        max_pool2x2_avx512(in, channels, height, width, out, out_row, out_plane);
         return;
     }
 #endif
     const int oh = (height - kh) / sh + 1, ow = (width - kw) / sw + 1;
     for (int c = 0; c < channels; c++) {
         const float *plane = in + (size_t)c * height * width;
-        float *dst = out + (size_t)c * oh * ow;
+        float *dst = out + (size_t)c * out_plane;
         for (int oy = 0; oy < oh; oy++) {
             const float *top = plane + (size_t)oy * sh * width;
             if (kh == 2 && kw == 1 && sw == 1) {
                 // The recogniser's 2x1 pooling (rows only): the larger of two rows, which the compiler vectorises.
                 const float *bottom = top + width;
-                for (int ox = 0; ox < ow; ox++) dst[oy * ow + ox] = top[ox] > bottom[ox] ? top[ox] : bottom[ox];
+                for (int ox = 0; ox < ow; ox++) dst[(size_t)oy * out_row + ox] = top[ox] > bottom[ox] ? top[ox] : bottom[ox];
                 continue;
             }
             if (kh == 2 && kw == 2 && sw == 2) {
@@ -366,7 +380,7 @@ void cpd_max_pool(const float *in, int channels, int height, int width, int kh, 
                 for (int ox = 0; ox < ow; ox++) {
                     const float a = top[2 * ox] > top[2 * ox + 1] ? top[2 * ox] : top[2 * ox + 1];
                     const float b = bottom[2 * ox] > bottom[2 * ox + 1] ? bottom[2 * ox] : bottom[2 * ox + 1];
-                    dst[oy * ow + ox] = a > b ? a : b;
+                    dst[(size_t)oy * out_row + ox] = a > b ? a : b;
                 }
                 continue;
             }
@@ -377,10 +391,15 @@ void cpd_max_pool(const float *in, int channels, int height, int width, int kh, 
                         const float v = top[dy * width + ox * sw + dx];
                         if (v > best) best = v;
                     }
-                dst[oy * ow + ox] = best;
+                dst[(size_t)oy * out_row + ox] = best;
             }
         }
     }
+}
+
+void cpd_max_pool(const float *in, int channels, int height, int width, int kh, int kw, int sh, int sw, float *out) {
+    const int oh = (height - kh) / sh + 1, ow = (width - kw) / sw + 1;
+    cpd_max_pool_strided(in, channels, height, width, kh, kw, sh, sw, out, ow, oh * ow);
 }
 
 void cpd_area_shrink(const unsigned char *src, int stride, int width, const int *x0, const int *x1,

@@ -21,6 +21,11 @@ void cpd_conv_gemm_portable(const float *col, const float *packed, const float *
 void cpd_conv3x3(const float *padded, int channels, int height, int width, const float *packed, const float *bias,
                  int relu, int outputs, float *out);
 
+/// `cpd_conv3x3` writing output row y of plane o at out + o*out_plane + y*out_row: straight into the
+/// bordered layout the next 3x3 convolution reads (saves copying every layer's output).
+void cpd_conv3x3_strided(const float *padded, int channels, int height, int width, const float *packed,
+                         const float *bias, int relu, int outputs, float *out, int out_row, int out_plane);
+
 /// The portable direct 3x3 convolution (exposed for tests).
 void cpd_conv3x3_portable(const float *padded, int channels, int height, int width, const float *packed,
                           const float *bias, int relu, int outputs, float *out);
@@ -38,6 +43,10 @@ void cpd_max_pool(const float *in, int channels, int height, int width, int kh, 
 void cpd_area_shrink(const unsigned char *src, int stride, int width, const int *x0, const int *x1,
                      const float *weights, const int *y0, const int *y1, int out_width, int out_height, float mean, float std,
                      int *sums, float *out, int out_stride);
+
+/// `cpd_max_pool` writing output row y of plane c at out + c*out_plane + y*out_row (see `cpd_conv3x3_strided`).
+void cpd_max_pool_strided(const float *in, int channels, int height, int width, int kh, int kw, int sh, int sw,
+                          float *out, int out_row, int out_plane);
 
 /// Which kernel `cpd_conv_gemm` uses: "avx2+fma" or "portable".
 const char *cpd_conv_kernel_name(void);

@@ -10,6 +10,9 @@ final class Network {
     private var bufferB: [Float] = []
     private var columns: [Float] = []
     private var recognizer: RecognizerModel.Input?
+    /// Whether `bufferA` holds its planes with a one-pixel zero border (written so by the layer before a 3×3
+    /// convolution), rather than packed.
+    private var bordered = false
 
     /// Per layer, conv weights regrouped as [outputs/4][k][4] so the inner loop reads four outputs' weights together.
     private let packed: [[Float]]
@@ -50,19 +53,29 @@ final class Network {
         bufferA.withUnsafeMutableBufferPointer { dst in
             input.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: input.count) }
         }
+        bordered = false
         for (index, layer) in layers.enumerated() {
+            // A layer followed by a 3×3 convolution writes its output with the zero border that one reads.
+            let border = index + 1 < layers.count && Self.isConv3x3(layers[index + 1])
             switch layer {
             case .conv(let conv):
                 let outHeight = conv.samePadding ? height : height - conv.kh + 1
                 let outWidth = conv.samePadding ? width : width - conv.kw + 1
-                convolve(conv, packed: packed[index], height: height, width: width, outHeight: outHeight, outWidth: outWidth)
+                if Self.isConv3x3(layer) {
+                    convolve3x3(conv, packed: packed[index], height: height, width: width, border: border)
+                    bordered = border
+                } else {
+                    convolve(conv, packed: packed[index], height: height, width: width, outHeight: outHeight, outWidth: outWidth)
+                    bordered = false
+                }
                 height = outHeight
                 width = outWidth
                 channels = conv.outChannels
             case .maxPool(let kh, let kw, let sh, let sw):
                 let outHeight = (height - kh) / sh + 1, outWidth = (width - kw) / sw + 1
                 pool(channels: channels, height: height, width: width, kh: kh, kw: kw, sh: sh, sw: sw,
-                     outHeight: outHeight, outWidth: outWidth)
+                     outHeight: outHeight, outWidth: outWidth, border: border)
+                bordered = border
                 height = outHeight
                 width = outWidth
             }
@@ -74,11 +87,12 @@ final class Network {
     /// The last `run`'s output, `channels × height × width`.
     var output: [Float] { bufferA }
 
+    private static func isConv3x3(_ layer: ModelLayer) -> Bool {
+        guard case .conv(let conv) = layer else { return false }
+        return conv.kh == 3 && conv.kw == 3 && conv.samePadding
+    }
+
     private func convolve(_ conv: ModelConvolution, packed: [Float], height: Int, width: Int, outHeight: Int, outWidth: Int) {
-        if conv.kh == 3 && conv.kw == 3 && conv.samePadding {
-            convolve3x3(conv, packed: packed, height: height, width: width)
-            return
-        }
         let k = conv.inChannels * conv.kh * conv.kw
         let pixels = outHeight * outWidth
         if columns.count < k * pixels { columns = [Float](repeating: 0, count: k * pixels) }
@@ -125,50 +139,73 @@ final class Network {
         }
     }
 
-    /// 3×3 same convolutions (most of the work) without an im2col matrix: the input gets a one-pixel zero
-    /// border and the kernel reads the nine taps straight from it.
-    private func convolve3x3(_ conv: ModelConvolution, packed: [Float], height: Int, width: Int) {
+    /// 3×3 same convolutions (most of the work) without an im2col matrix: the kernel reads the nine taps
+    /// straight from planes with a one-pixel zero border — `bufferA` itself when the layer before wrote it so,
+    /// else a bordered copy. With `border` the output gets the same border, for the next 3×3 convolution.
+    private func convolve3x3(_ conv: ModelConvolution, packed: [Float], height: Int, width: Int, border: Bool) {
         let pw = width + 2, plane = (height + 2) * pw
-        let count = conv.inChannels * plane
-        if columns.count < count { columns = [Float](repeating: 0, count: count) }
-        if bufferB.count < conv.outChannels * height * width { bufferB = [Float](repeating: 0, count: conv.outChannels * height * width) }
-        bufferA.withUnsafeBufferPointer { src in
-            columns.withUnsafeMutableBufferPointer { padded in
-                let base = padded.baseAddress!
-                for c in 0..<conv.inChannels {
-                    let dst = base + c * plane
-                    // Top and bottom border rows, then each row with a zero either side.
-                    (dst).update(repeating: 0, count: pw)
-                    (dst + (height + 1) * pw).update(repeating: 0, count: pw)
-                    for y in 0..<height {
-                        let row = dst + (y + 1) * pw
-                        row[0] = 0
-                        (row + 1).update(from: src.baseAddress! + (c * height + y) * width, count: width)
-                        row[width + 1] = 0
+        if !bordered {
+            let count = conv.inChannels * plane
+            if columns.count < count { columns = [Float](repeating: 0, count: count) }
+            bufferA.withUnsafeBufferPointer { src in
+                columns.withUnsafeMutableBufferPointer { padded in
+                    let base = padded.baseAddress!
+                    Self.clearBorders(base, planes: conv.inChannels, height: height, width: width)
+                    for c in 0..<conv.inChannels {
+                        for y in 0..<height {
+                            (base + c * plane + (y + 1) * pw + 1).update(from: src.baseAddress! + (c * height + y) * width, count: width)
+                        }
                     }
                 }
             }
         }
-        columns.withUnsafeBufferPointer { padded in
+        let outPlane = border ? plane : height * width
+        if bufferB.count < conv.outChannels * outPlane { bufferB = [Float](repeating: 0, count: conv.outChannels * outPlane) }
+        (bordered ? bufferA : columns).withUnsafeBufferPointer { padded in
             packed.withUnsafeBufferPointer { w in
                 conv.bias.withUnsafeBufferPointer { bias in
                     bufferB.withUnsafeMutableBufferPointer { out in
-                        cpd_conv3x3(padded.baseAddress!, Int32(conv.inChannels), Int32(height), Int32(width), w.baseAddress!,
-                                    bias.baseAddress!, conv.relu ? 1 : 0, Int32(conv.outChannels), out.baseAddress!)
+                        var dst = out.baseAddress!
+                        if border {
+                            Self.clearBorders(dst, planes: conv.outChannels, height: height, width: width)
+                            dst += pw + 1
+                        }
+                        cpd_conv3x3_strided(padded.baseAddress!, Int32(conv.inChannels), Int32(height), Int32(width), w.baseAddress!,
+                                            bias.baseAddress!, conv.relu ? 1 : 0, Int32(conv.outChannels), dst,
+                                            Int32(border ? pw : width), Int32(outPlane))
                     }
                 }
             }
         }
     }
 
+    /// Zeroes the one-pixel border of `planes` bordered planes of height × width (the insides are written after).
+    private static func clearBorders(_ base: UnsafeMutablePointer<Float>, planes: Int, height: Int, width: Int) {
+        let pw = width + 2, plane = (height + 2) * pw
+        for c in 0..<planes {
+            let p = base + c * plane
+            p.update(repeating: 0, count: pw)
+            (p + (height + 1) * pw).update(repeating: 0, count: pw)
+            for y in 1...max(1, height) {
+                p[y * pw] = 0
+                p[y * pw + width + 1] = 0
+            }
+        }
+    }
+
     private func pool(channels: Int, height: Int, width: Int, kh: Int, kw: Int, sh: Int, sw: Int,
-                      outHeight: Int, outWidth: Int) {
-        let count = channels * outHeight * outWidth
-        if bufferB.count < count { bufferB = [Float](repeating: 0, count: count) }
+                      outHeight: Int, outWidth: Int, border: Bool) {
+        let row = border ? outWidth + 2 : outWidth, plane = border ? (outHeight + 2) * row : outHeight * outWidth
+        if bufferB.count < channels * plane { bufferB = [Float](repeating: 0, count: channels * plane) }
         bufferA.withUnsafeBufferPointer { src in
             bufferB.withUnsafeMutableBufferPointer { out in
-                cpd_max_pool(src.baseAddress!, Int32(channels), Int32(height), Int32(width), Int32(kh), Int32(kw), Int32(sh),
-                             Int32(sw), out.baseAddress!)
+                var dst = out.baseAddress!
+                if border {
+                    Self.clearBorders(dst, planes: channels, height: outHeight, width: outWidth)
+                    dst += row + 1
+                }
+                cpd_max_pool_strided(src.baseAddress!, Int32(channels), Int32(height), Int32(width), Int32(kh), Int32(kw), Int32(sh),
+                                     Int32(sw), dst, Int32(row), Int32(plane))
             }
         }
     }

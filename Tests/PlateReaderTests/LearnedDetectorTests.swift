@@ -20,7 +20,7 @@ struct LearnedDetectorTests {
         // A 1024-wide frame is shrunk by 2: the model's ±32 × ±8 input pixels are ±64 × ±16 frame pixels.
         let model = try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "tiny")
         #expect(model.stride == 8)
-        let detector = LearnedPlateDetector(model: model)
+        let detector = Self.detector(model)
         let image = Self.frame(width: 1024, height: 600, bright: [(256, 192, 160, 48), (704, 400, 128, 48)])
         let found = detector.candidates(in: image)
         #expect(found.count == 2)
@@ -36,7 +36,7 @@ struct LearnedDetectorTests {
     }
 
     @Test func nothingBrightNothingFoundAndOddSizesAreSafe() throws {
-        let detector = LearnedPlateDetector(model: try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "t"))
+        let detector = Self.detector(try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "t"))
         #expect(detector.candidates(in: Self.frame(width: 640, height: 360, bright: [])).isEmpty)
         // Sizes that are not multiples of the stride, and frames too small for two cells.
         _ = detector.candidates(in: Self.frame(width: 333, height: 117, bright: [(100, 40, 120, 30)]))
@@ -46,7 +46,7 @@ struct LearnedDetectorTests {
     @Test func aPlateTooSmallForTheFirstPassIsFoundByLookingAgainAtTwiceTheScale() throws {
         // The tiny model's score is 10 × the brightest normalised pixel of a cell. A 1-px line of 210 on 10,
         // shrunk 2×, averages to 110: a weak cell (p ≈ 0.2), no plate. At full scale it is 210: a plate.
-        let detector = LearnedPlateDetector(model: try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "t"))
+        let detector = Self.detector(try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "t"))
         var pixels = [UInt8](repeating: 10, count: 1024 * 600)
         for y in 300..<320 { pixels[y * 1024 + 700] = 210 }
         let image = YCbCrImage(grey: Plane(width: 1024, height: 600, pixels: pixels))
@@ -68,7 +68,7 @@ struct LearnedDetectorTests {
     @Test func aSmallPlatesCornersArePlacedAgainAtTwiceTheScale() throws {
         // The tiny model's quad is ±16 × ±4 input pixels: 64 × 16 frame pixels at the first pass (shrunk 2×),
         // 32 × 8 once the window around it is looked at in full resolution.
-        let detector = LearnedPlateDetector(model: try DetectorModel(data: TinyModel.detector(halfWidth: 16, halfHeight: 4), file: "t"))
+        let detector = Self.detector(try DetectorModel(data: TinyModel.detector(halfWidth: 16, halfHeight: 4), file: "t"))
         let image = Self.frame(width: 1024, height: 600, bright: [(600, 300, 24, 8)])
         detector.minPlateWidth = 20
         detector.refineBelow = 0
@@ -80,6 +80,36 @@ struct LearnedDetectorTests {
         box = try #require(found.first).quad.boundingBox
         #expect(abs(box.width - 32) < 1 && abs(box.height - 8) < 1)
         #expect(abs(box.x + box.width / 2 - 612) <= 8 && abs(box.y + box.height / 2 - 304) <= 8)
+    }
+
+    /// The tests' detector: frames shrunk to 512 px (a 1024-wide frame by 2), no half-scale pass unless a test
+    /// turns it on.
+    static func detector(_ model: DetectorModel) -> LearnedPlateDetector {
+        let detector = LearnedPlateDetector(model: model)
+        detector.workingWidth = 512
+        detector.coarseFrom = 0
+        return detector
+    }
+
+    @Test func aPlateTooWideForTheFirstPassIsLookedForAtHalfTheScale() throws {
+        // The tiny model's quad is ±32 × ±8 input pixels: 128 × 32 frame pixels at the first pass (shrunk 2×),
+        // 256 × 64 at half that scale (input halved, shrunk 4×) — 128 px wide in first-pass pixels.
+        let detector = Self.detector(try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "t"))
+        let image = Self.frame(width: 1024, height: 600, bright: [(480, 280, 64, 32)])
+        #expect(detector.candidates(in: image).count == 1)
+        detector.coarseFrom = 128
+        let found = detector.candidates(in: image).map(\.quad.boundingBox).sorted { $0.width < $1.width }
+        #expect(found.count == 2)
+        let wide = try #require(found.last)
+        #expect(abs(wide.width - 256) < 1 && abs(wide.height - 64) < 1)
+        // On the rectangle, within a cell of the halved input (32 frame pixels).
+        #expect(abs(wide.x + wide.width / 2 - 512) <= 32 && abs(wide.y + wide.height / 2 - 296) <= 32)
+        // Narrower than `coarseFrom` at the first scale, or less sure than `coarseScore`: not added.
+        detector.coarseFrom = 129
+        #expect(detector.candidates(in: image).count == 1)
+        detector.coarseFrom = 128
+        detector.coarseScore = 1.01
+        #expect(detector.candidates(in: image).count == 1)
     }
 
     @Test func aWrongOrInconsistentDetectorFileIsRefusedAtLoad() {

@@ -94,6 +94,47 @@ struct ConvolutionKernelTests {
         } } }
     }
 
+    /// The strided kernels write inside a bordered layout (what the next 3×3 convolution reads) and leave its
+    /// border alone: the same values as the packed output, every border cell untouched.
+    @Test func stridedKernelsWriteInsideTheBorderOnly() {
+        var generator = SeededGenerator(seed: 11)
+        let (channels, height, width, outputs) = (3, 6, 37, 9)
+        let padded = (0..<(channels * (height + 2) * (width + 2))).map { _ in Float.random(in: -1...1, using: &generator) }
+        let k = channels * 9
+        let packed = (0..<((outputs + 3) / 4 * k * 4)).map { _ in Float.random(in: -1...1, using: &generator) }
+        let bias = (0..<outputs).map { _ in Float.random(in: -1...1, using: &generator) }
+        var dense = [Float](repeating: 0, count: outputs * height * width)
+        cpd_conv3x3(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs), &dense)
+        let pw = width + 2, plane = (height + 2) * pw
+        var bordered = [Float](repeating: -7, count: outputs * plane)
+        bordered.withUnsafeMutableBufferPointer { out in
+            cpd_conv3x3_strided(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs),
+                                out.baseAddress! + pw + 1, Int32(pw), Int32(plane))
+        }
+        for o in 0..<outputs { for y in 0..<(height + 2) { for x in 0..<pw {
+            let value = bordered[o * plane + y * pw + x]
+            if y == 0 || y == height + 1 || x == 0 || x == width + 1 {
+                #expect(value == -7, "border o \(o) y \(y) x \(x)")
+            } else {
+                #expect(value == dense[(o * height + y - 1) * width + x - 1], "o \(o) y \(y) x \(x)")
+            }
+        } } }
+        // Pooling the dense output into a bordered layout.
+        let oh = height / 2, ow = width / 2, opw = ow + 2, oplane = (oh + 2) * opw
+        var pooled = [Float](repeating: 0, count: outputs * oh * ow)
+        cpd_max_pool(dense, Int32(outputs), Int32(height), Int32(width), 2, 2, 2, 2, &pooled)
+        var pooledBordered = [Float](repeating: -7, count: outputs * oplane)
+        pooledBordered.withUnsafeMutableBufferPointer { out in
+            cpd_max_pool_strided(dense, Int32(outputs), Int32(height), Int32(width), 2, 2, 2, 2, out.baseAddress! + opw + 1,
+                                 Int32(opw), Int32(oplane))
+        }
+        for o in 0..<outputs { for y in 0..<(oh + 2) { for x in 0..<opw {
+            let value = pooledBordered[o * oplane + y * opw + x]
+            let inside = y > 0 && y <= oh && x > 0 && x <= ow
+            #expect(value == (inside ? pooled[(o * oh + y - 1) * ow + x - 1] : -7), "pool o \(o) y \(y) x \(x)")
+        } } }
+    }
+
     @Test func maxPoolingTakesTheLargestOfEachWindow() {
         let input: [Float] = [1, 5, 2, 0, 3, 4, 9, 8, -1, -2, -3, -4]  // 1 channel, 3 × 4
         var square = [Float](repeating: 0, count: 2)

@@ -16,7 +16,7 @@ struct QuadCandidate: Sendable {
 /// Buffers are reused between frames; not thread-safe (one per reader).
 final class LearnedPlateDetector {
     let model: DetectorModel
-    var workingWidth = 512
+    var workingWidth = 640
     /// Cells above this probability are plate.
     var threshold: Float = 0.5
     var maxCandidates = 6
@@ -24,6 +24,9 @@ final class LearnedPlateDetector {
 
     private let network: Network
     private var input: [Float] = []
+    /// The size of the frame region shrunk into `input` by the last pass (its valid part, and its row length).
+    private var shrunk = (width: 0, height: 0, paddedWidth: 0)
+    private var halved: [Float] = []
     private var cells: [Int32] = []
     private var stack: [Int32] = []
     private var columnSums: [Int32] = []
@@ -43,6 +46,14 @@ final class LearnedPlateDetector {
         let whole = (x: 0, y: 0, width: image.width, height: image.height)
         let first = pass(image, region: whole, scale: scale, collectWeak: zoomWindows > 0)
         var found = first.plates
+        // A plate wider than the network was trained on (180 px) breaks into pieces, or is missed, at the first
+        // scale: look at half the scale too (its input is the first's, halved; a quarter of the first pass's
+        // work) and add the big plates found there. Only sure ones: at that scale a car's grille or rear window
+        // can pass for one.
+        if coarseFrom > 0, shrunk.width / 2 >= model.stride * 2 {
+            found += pass(image, region: whole, scale: scale / 2, collectWeak: false, halving: true).plates
+                .filter { $0.quad.boundingBox.width * scale >= Double(coarseFrom) && $0.score >= coarseScore }
+        }
         let zoomScale = min(1, 2 * scale)
         if zoomScale > scale * 1.3 && refineBelow > 0 {
             // A small plate's corners are a few input pixels off, which is a character on it: place them again
@@ -109,18 +120,31 @@ final class LearnedPlateDetector {
     var refineBelow = 48
     /// Cells between this probability and `threshold` may be a plate too small to see at the first scale.
     var weakThreshold: Float = 0.15
+    /// Plates found at half the scale count from this width (first-pass pixels; 0: no half-scale pass): where
+    /// the first pass starts to lose them (it was trained on plates up to 180 px).
+    var coarseFrom = 128
+    /// Plates found at half the scale count from this score.
+    var coarseScore = 0.9
 
     /// One run of the network over `region` of the frame shrunk by `scale`: the plates it finds (frame pixels)
     /// and, when asked, the centres (frame pixels) of groups of weak cells, strongest first.
+    /// `halving`: the input is the last shrunk one halved (2×2 means; `region` the same, `scale` half), not the
+    /// frame shrunk again.
     private func pass(_ image: YCbCrImage, region: (x: Int, y: Int, width: Int, height: Int), scale: Double,
-                      collectWeak: Bool) -> (plates: [QuadCandidate], weak: [(x: Double, y: Double)]) {
+                      collectWeak: Bool, halving: Bool = false) -> (plates: [QuadCandidate], weak: [(x: Double, y: Double)]) {
         let stride = model.stride
-        let width = max(1, Int((Double(region.width) * scale).rounded())), height = max(1, Int((Double(region.height) * scale).rounded()))
+        let width = halving ? shrunk.width / 2 : max(1, Int((Double(region.width) * scale).rounded()))
+        let height = halving ? shrunk.height / 2 : max(1, Int((Double(region.height) * scale).rounded()))
         // The network needs whole cells: pad right and bottom with mid-grey (0 once normalised).
         let paddedWidth = (width + stride - 1) / stride * stride, paddedHeight = (height + stride - 1) / stride * stride
         guard paddedWidth >= stride * 2, paddedHeight >= stride * 2 else { return ([], []) }
-        shrink(image.luma, region: region, to: width, height, padded: paddedWidth, paddedHeight)
-        let shape = network.run(input, channels: 1, height: paddedHeight, width: paddedWidth)
+        if halving {
+            halve(to: width, height, padded: paddedWidth, paddedHeight)
+        } else {
+            shrink(image.luma, region: region, to: width, height, padded: paddedWidth, paddedHeight)
+            shrunk = (width, height, paddedWidth)
+        }
+        let shape = network.run(halving ? halved : input, channels: 1, height: paddedHeight, width: paddedWidth)
         let output = network.output
         let columns = shape.width, rows = shape.height, plane = rows * columns
         // Frame pixels per network-input pixel, per axis (rounding makes them differ slightly).
@@ -243,6 +267,24 @@ final class LearnedPlateDetector {
                 cpd_area_shrink(src.baseAddress! + region.y * plane.width + region.x, Int32(plane.width), Int32(region.width),
                                 columnStarts, columnEnds, columnWeights, rowStarts, rowEnds, Int32(width), Int32(height), model.mean, model.std,
                                 &columnSums, dst.baseAddress!, Int32(paddedWidth))
+            }
+        }
+    }
+
+    /// The last shrunk input (`input`) halved: each pixel the mean of a 2×2 block, padded with 0.
+    private func halve(to width: Int, _ height: Int, padded paddedWidth: Int, _ paddedHeight: Int) {
+        let count = paddedWidth * paddedHeight
+        if halved.count != count { halved = [Float](repeating: 0, count: count) }
+        let source = shrunk.paddedWidth
+        input.withUnsafeBufferPointer { src in
+            halved.withUnsafeMutableBufferPointer { dst in
+                dst.update(repeating: 0)
+                for y in 0..<height {
+                    let top = 2 * y * source, bottom = top + source
+                    for x in 0..<width {
+                        dst[y * paddedWidth + x] = 0.25 * (src[top + 2 * x] + src[top + 2 * x + 1] + src[bottom + 2 * x] + src[bottom + 2 * x + 1])
+                    }
+                }
             }
         }
     }

@@ -23,9 +23,9 @@ public final class PlateReader {
         public var minConfidence: Double
         /// Most candidate regions sent to the recogniser per frame.
         public var maxCandidates: Int
-        /// Width the frame is shrunk to for the learned detector. It finds plates 24 px wide and more at that
-        /// scale, so 512 finds plates from about 90 px on a 1080p frame; 768 from about 60 px, at 2.25× the
-        /// detector's time.
+        /// Width the frame is shrunk to for the learned detector. It finds plates from about 24 px wide at that
+        /// scale, so 640 finds plates from about 72 px on a 1080p frame (768 from about 60 px, at 1.4× the
+        /// detector's time); plates wider than it reads well there (~128 px) are also looked for at half the scale.
         public var detectorWidth: Int
         /// Most places per frame where the detector looks again at twice the scale, because a few cells there
         /// hint at a plate too small to see at `detectorWidth` (0: never). Each costs about a tenth of the first pass.
@@ -38,7 +38,7 @@ public final class PlateReader {
         public static let defaultCatchAllCost = 3.0
 
         public init(regions: [PlateRegion] = [.cn], minPlateWidth: Int = 40, minConfidence: Double = 0.6,
-                    maxCandidates: Int = 6, detectorWidth: Int = 512, zoomWindows: Int = 6,
+                    maxCandidates: Int = 6, detectorWidth: Int = 640, zoomWindows: Int = 6,
                     catchAllCost: Double = Settings.defaultCatchAllCost) {
             self.regions = regions
             self.minPlateWidth = minPlateWidth
@@ -110,13 +110,15 @@ public final class PlateReader {
             for crop in crops {
                 let read = recognise(image, crop: crop, plate: plate)
                 if let read, read.confidence > best?.read.confidence ?? -1 { best = (read, crop) }
-                // Most candidates are not plates: one crop that reads nothing like one is enough to move on;
-                // and a sure read needs no second look.
+                // Most candidates are not plates: one crop that reads nothing like one (or a fragment) is enough to
+                // move on; and a sure read needs no second look.
                 let confidence = read?.confidence ?? 0
-                if confidence < settings.minConfidence / 3 || confidence >= Self.sure { break }
+                if confidence < settings.minConfidence / 3 || confidence >= Self.sure || (read?.text.count ?? 0) <= Self.fragment {
+                    break
+                }
             }
             guard let first = best else { continue }
-            let read = improve(first.read, image: image, crop: first.crop, plate: plate)
+            let read = first.read.text.count <= Self.fragment ? first.read : improve(first.read, image: image, crop: first.crop, plate: plate)
             guard read.confidence >= settings.minConfidence else { continue }
             if let index = reads.firstIndex(where: { intersectionOverUnion($0.quad.boundingBox, read.quad.boundingBox) > 0.3 }) {
                 if Self.better(read, than: reads[index]) { reads[index] = read }
@@ -192,6 +194,11 @@ public final class PlateReader {
 
     /// A read this confident is not read again from another crop (that costs a recogniser pass, ~1 ms).
     static let sure = 0.95
+
+    /// A first read this short (characters) is a badge, a sticker or a word on a sign far more often than a
+    /// plate the crop cut short: no second crop, no improving. On real street scenes those looks were most of
+    /// the recogniser's passes on the median frame; on synthetic scenes they read no plate more.
+    static let fragment = 2
 
     /// Text ends closer than this to a side of the crop (as a fraction of its width), or than `edgePitches`
     /// characters, may be cut: the detector's boxes fall short of long plates by a character or two. Chosen on

@@ -47,6 +47,8 @@ public struct CameraConfig: Sendable, Equatable {
     public var minPlateWidth: Int
     /// Width frames are shrunk to for the plate detector: larger finds smaller plates, at more CPU.
     public var detectorWidth: Int
+    /// `detectorWidth` unless the camera's file says otherwise (the reader's own default, `PlateReader.Settings`).
+    public static let defaultDetectorWidth = 640
     /// Most places per frame the detector looks at again at twice the scale for plates too small to see at
     /// `detectorWidth` (0 turns it off; each costs about a tenth of the first pass).
     public var zoomWindows: Int
@@ -64,7 +66,7 @@ public struct CameraConfig: Sendable, Equatable {
     public init(id: String, name: String? = nil, url: URL? = nil, snapshotURL: URL? = nil, credentials: Credentials? = nil,
                 checkpoint: String = "main", lane: String = "1", direction: Direction = .both, analyseFPS: Double = 5,
                 transport: Transport = .tcp, loop: Bool = false, roi: [Point]? = nil, plateRegions: [PlateRegion] = [.cn],
-                minPlateWidth: Int = 60, detectorWidth: Int = 512, zoomWindows: Int = 6, enabled: Bool = true, stallSeconds: Double = 10, frozenSeconds: Double = 60,
+                minPlateWidth: Int = 60, detectorWidth: Int = CameraConfig.defaultDetectorWidth, zoomWindows: Int = 6, enabled: Bool = true, stallSeconds: Double = 10, frozenSeconds: Double = 60,
                 decodeThreads: Int = 1, file: URL = URL(fileURLWithPath: "/dev/null")) {
         precondition((url == nil) != (snapshotURL == nil), "a camera needs exactly one of url and snapshotURL")
         self.id = id

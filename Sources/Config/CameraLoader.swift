@@ -108,7 +108,7 @@ struct CameraLoader {
             roi: roi,
             plateRegions: regions,
             minPlateWidth: try map["min_plate_width"]?.int(in: 20...2000) ?? 60,
-            detectorWidth: try map["detector_width"]?.int(in: 256...1920) ?? 512,
+            detectorWidth: try map["detector_width"]?.int(in: 256...1920) ?? CameraConfig.defaultDetectorWidth,
             zoomWindows: try map["zoom_windows"]?.int(in: 0...32) ?? 6,
             enabled: try map["enabled"]?.bool() ?? true,
             stallSeconds: try map["stall_seconds"]?.double(in: 1...600) ?? 10,

@@ -17,7 +17,7 @@ struct ReaderOptions: ParsableArguments {
     var detector: String?
 
     @Option(help: "Width frames are shrunk to for the detector (larger finds smaller plates, slower).")
-    var detectorWidth: Int = 512
+    var detectorWidth: Int = 640
 
     @Option(help: "Reads below this confidence (0–1) are dropped.")
     var minConfidence: Double = 0.6

@@ -121,7 +121,7 @@ import TestSupport
         #expect(north.analyseFPS == 2.5)
         #expect(north.roi?.count == 3)
         #expect(north.plateRegions == [.cn, .us])
-        #expect(north.detectorWidth == 768 && config.cameras[0].detectorWidth == 512)
+        #expect(north.detectorWidth == 768 && config.cameras[0].detectorWidth == 640)
         #expect(north.zoomWindows == 0 && config.cameras[0].zoomWindows == 6)
         #expect(config.cameras[0].url?.path == fixture.directory.file("cameras/clips/a.mp4").standardizedFileURL.path)
     }

@@ -44,6 +44,7 @@ final class LearnedPlateDetector {
     func candidates(in image: YCbCrImage) -> [QuadCandidate] {
         let scale = min(1, Double(workingWidth) / Double(image.width))
         let whole = (x: 0, y: 0, width: image.width, height: image.height)
+        shrunk = (0, 0, 0)  // a frame too small for the first pass leaves nothing to halve
         let first = pass(image, region: whole, scale: scale, collectWeak: zoomWindows > 0)
         var found = first.plates
         // A plate wider than the network was trained on (180 px) breaks into pieces, or is missed, at the first

@@ -16,6 +16,10 @@ final class Network {
 
     /// Per layer, conv weights regrouped as [outputs/4][k][4] so the inner loop reads four outputs' weights together.
     private let packed: [[Float]]
+    /// Per layer: whether it is a 3×3 same convolution (the direct kernel), and whether the layer after it is
+    /// one, so it writes its output with the zero border that one reads. Fixed by the model: worked out once.
+    private let threeByThree: [Bool]
+    private let bordersOutput: [Bool]
 
     convenience init(model: RecognizerModel) {
         self.init(layers: model.layers)
@@ -33,6 +37,8 @@ final class Network {
             }
             return packed
         }
+        threeByThree = layers.map(Self.isConv3x3)
+        bordersOutput = layers.indices.map { $0 + 1 < layers.count && Self.isConv3x3(layers[$0 + 1]) }
     }
 
     /// The recogniser's pass: `input` is `channels × height × width` of the model's input size, already
@@ -49,19 +55,26 @@ final class Network {
     func run(_ input: [Float], channels: Int, height: Int, width: Int) -> (channels: Int, height: Int, width: Int) {
         var height = height, width = width, channels = channels
         precondition(input.count >= height * width * channels)
-        if bufferA.count < input.count { bufferA = [Float](repeating: 0, count: input.count) }
-        bufferA.withUnsafeMutableBufferPointer { dst in
-            input.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: input.count) }
+        // The input goes into `bufferA` once: with the zero border when the first layer is a 3×3 convolution.
+        bordered = threeByThree.first ?? false
+        let count = bordered ? channels * (height + 2) * (width + 2) : height * width * channels
+        if bufferA.count < count { bufferA = [Float](repeating: 0, count: count) }
+        input.withUnsafeBufferPointer { src in
+            bufferA.withUnsafeMutableBufferPointer { dst in
+                if bordered {
+                    Self.copyBordered(src.baseAddress!, into: dst.baseAddress!, planes: channels, height: height, width: width)
+                } else {
+                    dst.baseAddress!.update(from: src.baseAddress!, count: count)
+                }
+            }
         }
-        bordered = false
         for (index, layer) in layers.enumerated() {
-            // A layer followed by a 3×3 convolution writes its output with the zero border that one reads.
-            let border = index + 1 < layers.count && Self.isConv3x3(layers[index + 1])
+            let border = bordersOutput[index]
             switch layer {
             case .conv(let conv):
                 let outHeight = conv.samePadding ? height : height - conv.kh + 1
                 let outWidth = conv.samePadding ? width : width - conv.kw + 1
-                if Self.isConv3x3(layer) {
+                if threeByThree[index] {
                     convolve3x3(conv, packed: packed[index], height: height, width: width, border: border)
                     bordered = border
                 } else {
@@ -149,13 +162,7 @@ final class Network {
             if columns.count < count { columns = [Float](repeating: 0, count: count) }
             bufferA.withUnsafeBufferPointer { src in
                 columns.withUnsafeMutableBufferPointer { padded in
-                    let base = padded.baseAddress!
-                    Self.clearBorders(base, planes: conv.inChannels, height: height, width: width)
-                    for c in 0..<conv.inChannels {
-                        for y in 0..<height {
-                            (base + c * plane + (y + 1) * pw + 1).update(from: src.baseAddress! + (c * height + y) * width, count: width)
-                        }
-                    }
+                    Self.copyBordered(src.baseAddress!, into: padded.baseAddress!, planes: conv.inChannels, height: height, width: width)
                 }
             }
         }
@@ -175,6 +182,18 @@ final class Network {
                                             Int32(border ? pw : width), Int32(outPlane))
                     }
                 }
+            }
+        }
+    }
+
+    /// `planes` packed planes of height × width copied into the bordered layout (a zero row and column all round).
+    private static func copyBordered(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, planes: Int,
+                                     height: Int, width: Int) {
+        let pw = width + 2, plane = (height + 2) * pw
+        clearBorders(dst, planes: planes, height: height, width: width)
+        for c in 0..<planes {
+            for y in 0..<height {
+                (dst + c * plane + (y + 1) * pw + 1).update(from: src + (c * height + y) * width, count: width)
             }
         }
     }

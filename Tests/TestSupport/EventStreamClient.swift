@@ -16,6 +16,8 @@ public final class EventStreamClient: @unchecked Sendable {
     private var headParsed = false
     public private(set) var status: Int?
     public private(set) var closed = false
+    /// Why the stream ended, for a failing test's message (nil while open or after `close()`).
+    public private(set) var ending: String?
     private var pending: [Event] = []
     private var text = ""
 
@@ -62,7 +64,11 @@ public final class EventStreamClient: @unchecked Sendable {
 
     /// Takes what has arrived without blocking a thread of the shared pool; sleeps a little when nothing has.
     private func pump() async {
-        guard let bytes = connection.readSome(timeout: .zero) else { closed = true; return }
+        guard let bytes = connection.readSome(timeout: .zero) else {
+            closed = true
+            ending = connection.lastError.map { "socket error \(String(cString: strerror($0)))" } ?? "the server closed it"
+            return
+        }
         guard !bytes.isEmpty else {
             try? await Task.sleep(for: .milliseconds(20))
             return
@@ -80,9 +86,10 @@ public final class EventStreamClient: @unchecked Sendable {
             while let lineEnd = Self.find([13, 10], in: raw) {
                 guard let size = Int(String(decoding: raw[..<lineEnd], as: UTF8.self).split(separator: ";")[0], radix: 16) else {
                     closed = true
+                    ending = "a malformed chunk"
                     return
                 }
-                if size == 0 { closed = true; raw = []; break }
+                if size == 0 { closed = true; ending = "the server ended it"; raw = []; break }
                 guard raw.count >= lineEnd + 2 + size + 2 else { break }
                 body += raw[(lineEnd + 2)..<(lineEnd + 2 + size)]
                 raw.removeFirst(lineEnd + 2 + size + 2)

@@ -91,15 +91,29 @@ public final class RawConnection: @unchecked Sendable {
     public func shutdownBoth() { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
 
     /// Waits up to `timeout` for bytes: what arrived (possibly none), or nil once the peer has closed.
+    /// A signal (a test's child process ending) interrupting `poll` or `recv` is not a closed connection.
     public func readSome(timeout: Duration) -> [UInt8]? {
         var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let millis = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        guard poll(&pollfd, 1, max(0, millis)) >= 0 else { return nil }
+        let ready = poll(&pollfd, 1, max(0, millis))
+        if ready < 0 {
+            if errno == EINTR { return [] }
+            lastError = errno
+            return nil
+        }
         if pollfd.revents == 0 { return [] }
         var buffer = [UInt8](repeating: 0, count: 16384)
-        let count = recv(fd, &buffer, buffer.count, 0)
-        return count <= 0 ? nil : Array(buffer[0..<count])
+        let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        if count < 0 {
+            if errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { return [] }
+            lastError = errno
+            return nil
+        }
+        return count == 0 ? nil : Array(buffer[0..<count])
     }
+
+    /// The error that ended `readSome` (nil when the peer closed the connection in order), for test messages.
+    public private(set) var lastError: Int32?
 
     /// Reads one HTTP response: headers, then exactly Content-Length bytes of body (or until close).
     public func readResponse(timeout: Duration) -> String {

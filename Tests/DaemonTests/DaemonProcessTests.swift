@@ -64,7 +64,7 @@ import TestSupport
         try await Task.sleep(for: .milliseconds(300))
         #expect(daemon.process.isRunning, "the daemon must wait for the request in flight")
         connection.send(String(body.dropFirst(10)))
-        let response = connection.readAll(timeout: .seconds(5))
+        let response = connection.readAll(timeout: .seconds(30))
         #expect(response.hasPrefix("HTTP/1.1 201"), "got: \(response)")
         #expect(response.contains("\"token\":\"cpd_"))
         #expect(await daemon.waitForExit() == 0)

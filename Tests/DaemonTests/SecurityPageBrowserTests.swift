@@ -39,7 +39,7 @@ struct SecurityPageBrowserTests {
         // Live within a second of the event.
         try await push("r-1", "粤BD27584")
         let posted = ContinuousClock.now
-        let shown = await browser.waitForText("#alert-list", timeout: .seconds(5)) { $0.contains("粤BD27584") }
+        let shown = await browser.waitForText("#alert-list", timeout: .seconds(30)) { $0.contains("粤BD27584") }
         let latency = ContinuousClock.now - posted
         #expect(shown.contains("粤BD27584") && shown.contains("CRITICAL"), "\(shown)")
         #expect(latency < .seconds(1), "appeared after \(latency)")

@@ -11,7 +11,7 @@ import TestSupport
         #expect(notifier.isEnabled)
         #expect(notifier.watchdogInterval == .seconds(2))
         #expect(notifier.notify(["READY=1", "STATUS=listening\non two lines"]))
-        #expect(listener.receive(timeout: .seconds(2)) == "READY=1\nSTATUS=listening on two lines")
+        #expect(listener.receive(timeout: .seconds(20)) == "READY=1\nSTATUS=listening on two lines")
     }
 
     @Test func withoutNotifySocketEverySendIsANoOp() {

@@ -181,7 +181,7 @@ struct OutboxWorkerTests {
                 #expect(worker.passes.withLock { $0 } == 1, "one look, then asleep")
                 _ = try await store.raiseCameraAlert(NewAlert(kind: "gate_forced", severity: .critical, raisedAt: Date(),
                                                               checkpoint: "north", message: "gate forced"))
-                let delivered = await DaemonProcess.eventually(timeout: .seconds(5)) { receiver.accepted.count == 1 }
+                let delivered = await DaemonProcess.eventually(timeout: .seconds(30)) { receiver.accepted.count == 1 }
                 #expect(delivered, "a commit wakes the worker")
                 try await Task.sleep(for: .milliseconds(500))
                 #expect(worker.passes.withLock { $0 } <= 4)

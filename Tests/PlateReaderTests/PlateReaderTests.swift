@@ -52,6 +52,21 @@ struct PlateReaderTests {
             #expect(reads.first?.text == plate, "reads: \(reads.map(\.text))")
         }
     }
+
+    /// A crop cut loosely round the plate (some of the car above and below, as another system cuts them) reads
+    /// like the plate: the detector finds the characters inside it.
+    @Test func aLooseCropIsReadLikeThePlate() throws {
+        let dir = try TemporaryDirectory()
+        let file = dir.file("plate.png")
+        try PlateDrawing.scene(plate: "沪C8K2Q7", colour: "blue", angle: 0, width: 200, to: file)
+        // The plate is 200×64 at (330, 260); the crop adds 30 % of its width at the sides and its height twice over.
+        let crop = dir.file("crop.jpg")
+        try Media.run(["-y", "-loglevel", "error", "-i", file.path, "-vf", "crop=320:256:270:164", "-q:v", "3", crop.path])
+        let image = try JPEGDecoder().decode(try Data(contentsOf: crop))
+        let read = try Self.bundledReader().readCrop(image)
+        #expect(read.map { String($0.text.dropFirst()) } == "C8K2Q7", "read: \(read?.text ?? "nothing")")
+        #expect(read?.format == "cn-ordinary")
+    }
 }
 
 /// Draws plates with ffmpeg so tests need no font code of their own.

@@ -247,8 +247,9 @@ public final class PlateReader {
 
     /// The rows of `crop` (fractions of its height) the characters across `span` of its width stand in, when
     /// they fill clearly less of it than in training: rows whose horizontal contrast along the text is at least
-    /// a third of the strongest row's, grown from the strongest. Nil when they fill most of it already.
-    private func textRows(_ image: YCbCrImage, crop: Quadrilateral, span: ClosedRange<Double>) -> ClosedRange<Double>? {
+    /// a third of the strongest row's, grown from the strongest — or, where that band is much taller than the
+    /// characters' width implies, the rows of that height with the most contrast. Nil when they fill most of it already.
+    func textRows(_ image: YCbCrImage, crop: Quadrilateral, span: ClosedRange<Double>) -> ClosedRange<Double>? {
         let width = 128, height = Self.profileRows
         CropSampler.sample(image.luma, quad: crop, width: width, height: height, mean: 0, std: 1, into: &profile)
         let from = max(0, Int(span.lowerBound * Double(width))), to = min(width - 1, Int(span.upperBound * Double(width)))
@@ -270,11 +271,31 @@ public final class PlateReader {
         var top = peak, bottom = peak
         while top > 0 && smooth[top - 1] >= floor { top -= 1 }
         while bottom < height - 1 && smooth[bottom + 1] >= floor { bottom += 1 }
+        // A radiator grille or the plate holder's edges above and below the plate have horizontal contrast too,
+        // and the band then runs into them. The characters' width says how tall they are: where the band is much
+        // taller, take the rows of that height with the most contrast.
+        let expected = Int(((span.upperBound - span.lowerBound) * crop.topWidth * Self.textAspect / max(1, crop.sideHeight)
+                            * Double(height)).rounded())
+        if expected >= 3, Double(bottom - top + 1) > Self.bandSlack * Double(expected) {
+            var sum: Float = 0
+            for r in 0..<expected { sum += smooth[r] }
+            var best = (sum: sum, top: 0)
+            for r in expected..<height {
+                sum += smooth[r] - smooth[r - expected]
+                if sum > best.sum { best = (sum, r - expected + 1) }
+            }
+            (top, bottom) = (best.top, best.top + expected - 1)
+        }
         let rows = Double(top) / Double(height)...Double(bottom + 1) / Double(height)
         // In training the characters fill about two thirds of the crop's height; act only well below that.
         guard rows.upperBound - rows.lowerBound < 0.5, rows.upperBound - rows.lowerBound > 0.1 else { return nil }
         return rows
     }
+
+    /// Height over width of a Chinese plate's line of characters (GA 36: 90 mm high, 409 mm from the first to the last).
+    static let textAspect = 90.0 / 409.0
+    /// A band of text rows taller than this many times what its width implies took in a frame or a grille.
+    static let bandSlack = 1.3
 
     /// Rows sampled for the text's vertical extent.
     static let profileRows = 64

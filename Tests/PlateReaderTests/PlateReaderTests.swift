@@ -53,6 +53,24 @@ struct PlateReaderTests {
         }
     }
 
+    /// A radiator grille above and below a Chinese plate has horizontal contrast like the characters, so the band
+    /// of contrast rows runs into it; the characters' width says how tall they are, and their rows are found.
+    @Test func textRowsStopAtTheCharactersWhereAGrilleSurroundsThem() throws {
+        // 200×200: characters (vertical strokes) 180 px wide in rows 80–119, a mesh above (50–77) and below (122–149).
+        var pixels = [UInt8](repeating: 128, count: 200 * 200)
+        for y in 0..<200 {
+            for x in 10..<190 {
+                if (80..<120).contains(y) { pixels[y * 200 + x] = x % 12 < 4 ? 20 : 230 }
+                if (50..<78).contains(y) || (122..<150).contains(y) { pixels[y * 200 + x] = (x / 5 + y / 5) % 2 == 0 ? 60 : 190 }
+            }
+        }
+        let image = YCbCrImage(grey: Plane(width: 200, height: 200, pixels: pixels))
+        let reader = try Self.bundledReader()
+        let found = reader.textRows(image, crop: Quadrilateral(x: 0, y: 0, width: 200, height: 200), span: 0.05...0.95)
+        let rows = try #require(found, "the band with the mesh fills half the crop, so no rows")
+        #expect(abs(rows.lowerBound - 0.4) < 0.03 && abs(rows.upperBound - 0.6) < 0.03, "rows: \(rows)")
+    }
+
     /// A crop cut loosely round the plate (some of the car above and below, as another system cuts them) reads
     /// like the plate: the detector finds the characters inside it.
     @Test func aLooseCropIsReadLikeThePlate() throws {

@@ -24,6 +24,11 @@ public struct Quadrilateral: Sendable, Equatable {
         (hypot(points[1].x - points[0].x, points[1].y - points[0].y) + hypot(points[2].x - points[3].x, points[2].y - points[3].y)) / 2
     }
 
+    /// Mean length of the left and right edges.
+    var sideHeight: Double {
+        (hypot(points[3].x - points[0].x, points[3].y - points[0].y) + hypot(points[2].x - points[1].x, points[2].y - points[1].y)) / 2
+    }
+
     /// Grown (or shrunk, when negative) along its own axes: `x` of its width on the left and on the right,
     /// `y` of its height above and below.
     func expanded(x: Double, y: Double) -> Quadrilateral {

@@ -34,9 +34,8 @@ public final class PlateReader {
         /// European national series) rather than the region's catch-all, and still be read in that format.
         /// Letters and digits that look alike (O and 0, B and 8) then take the kind the format puts there.
         public var catchAllCost: Double
-        /// `catchAllCost` unless a camera or the CLI says otherwise (one place for the value). Chosen on synthetic
-        /// scenes and crops where one plate in seven is personalised (tools/README.md, "The catch-all's cost").
-        public static let defaultCatchAllCost = 8.0
+        /// `catchAllCost` unless a camera or the CLI says otherwise (one place for the value).
+        public static let defaultCatchAllCost = 3.0
 
         public init(regions: [PlateRegion] = [.cn], minPlateWidth: Int = 40, minConfidence: Double = 0.6,
                     maxCandidates: Int = 6, detectorWidth: Int = 640, zoomWindows: Int = 6,

@@ -92,11 +92,17 @@ public final class PlateReader {
 
     /// Every plate found in the frame, most confident first.
     public func read(_ image: YCbCrImage) -> [PlateRead] {
+        read(image, detectorWidth: settings.detectorWidth)
+    }
+
+    /// `read` with the frame shrunk to `detectorWidth` for the learned detector.
+    private func read(_ image: YCbCrImage, detectorWidth: Int) -> [PlateRead] {
         guard image.width >= 16, image.height >= 8 else { return [] }
         // Each plate with the crops worth reading: the detector's corners are a few pixels off either way,
         // so its plates are read with a tight and a looser margin and the surer read wins.
         let located: [(plate: Quadrilateral, crops: [Quadrilateral])]
         if let learned {
+            learned.workingWidth = max(64, detectorWidth)
             located = learned.candidates(in: image).map { ($0.quad, [$0.quad.expanded(x: 0.04, y: 0.1), $0.quad.expanded(x: 0.1, y: 0.15)]) }
         } else {
             located = classical.candidates(in: image, colour: settings.regions.contains(.cn)).map {
@@ -317,12 +323,18 @@ public final class PlateReader {
         // A crop cut with a wide margin (a whole plate with its state's name and slogan, a camera's box with
         // some bumper) squeezes the characters into a band of the recogniser's input; the detector finds them
         // inside it. Its read of the widest plate it sees counts twice, so it wins unless the trims agree.
-        if let found = read(image).filter({ $0.confidence >= Self.cropDetectedConfidence })
+        // The crop is nearly all plate, so the detector sees it shrunk to where it finds plates best, not to
+        // a frame's width (at 640 px a 320-px plate is too big for it, and it reads the state's name instead).
+        if let found = read(image, detectorWidth: Self.cropDetectorWidth).filter({ $0.confidence >= Self.cropDetectedConfidence })
             .max(by: { $0.quad.boundingBox.width < $1.quad.boundingBox.width }) {
             reads += [found, found]
         }
         return Self.vote(reads)
     }
+
+    /// Width a crop is shrunk to for the detector in `readCrop`: its plate is then about 50–64 px, well inside
+    /// the sizes the detector was trained on (and its corners are placed again at twice that).
+    static let cropDetectorWidth = 64
 
     /// A plate the detector finds inside a crop takes part in `readCrop`'s vote from this confidence up.
     static let cropDetectedConfidence = 0.5

@@ -23,6 +23,7 @@ struct PlateReaderTests {
         let huge = YCbCrImage(grey: Plane(width: 7680, height: 4320, filledWith: 90))
         let start = ContinuousClock.now
         #expect(reader.read(huge).isEmpty)
+        #expect(reader.readCrop(huge).map { $0.confidence < 0.9 } ?? true)  // its detector pass shrinks it to 64 px
         #expect(ContinuousClock.now - start < .seconds(10))
         // Noise: whatever it finds must not be a confident plate.
         var generator = SystemRandomNumberGenerator()

@@ -76,7 +76,6 @@ public final class PlateReader {
         learned = detector.map(LearnedPlateDetector.init(model:))
         learned?.minPlateWidth = settings.minPlateWidth
         learned?.maxCandidates = settings.maxCandidates
-        learned?.workingWidth = max(64, settings.detectorWidth)
         learned?.zoomWindows = max(0, settings.zoomWindows)
     }
 
@@ -102,7 +101,7 @@ public final class PlateReader {
         // so its plates are read with a tight and a looser margin and the surer read wins.
         let located: [(plate: Quadrilateral, crops: [Quadrilateral])]
         if let learned {
-            learned.workingWidth = max(64, detectorWidth)
+            learned.workingWidth = max(64, detectorWidth)  // frames and crops (`readCrop`) differ
             located = learned.candidates(in: image).map { ($0.quad, [$0.quad.expanded(x: 0.04, y: 0.1), $0.quad.expanded(x: 0.1, y: 0.15)]) }
         } else {
             located = classical.candidates(in: image, colour: settings.regions.contains(.cn)).map {
@@ -282,6 +281,7 @@ public final class PlateReader {
         // taller, take the rows of that height with the most contrast.
         let expected = Int(((span.upperBound - span.lowerBound) * crop.topWidth * Self.textAspect / max(1, crop.sideHeight)
                             * Double(height)).rounded())
+        // (`expected` is then fewer rows than `height`: the band is at most that.)
         if expected >= 3, Double(bottom - top + 1) > Self.bandSlack * Double(expected) {
             var sum: Float = 0
             for r in 0..<expected { sum += smooth[r] }

@@ -64,7 +64,7 @@ let package = Package(
         ]),
         // checkpointd.yaml and cameras/*.yaml, validated once at the edge.
         .target(name: "Config", dependencies: [
-            "Access", "Alerting", "Registry",
+            "Access", "Alerting", "Plates", "Registry",
             .product(name: "Yams", package: "Yams"),
         ]),
         // The one SQLite database: schema, migrations, audit log, tokens.

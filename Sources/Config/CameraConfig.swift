@@ -52,6 +52,9 @@ public struct CameraConfig: Sendable, Equatable {
     /// Most places per frame the detector looks at again at twice the scale for plates too small to see at
     /// `detectorWidth` (0 turns it off; each costs about a tenth of the first pass).
     public var zoomWindows: Int
+    /// Province characters most plates here carry (the community's own, its neighbours'): they win a
+    /// province character the picture leaves in doubt. Empty: every province alike.
+    public var localProvinces: [Character]
     public var enabled: Bool
     /// No frame for this long: the stream is stalled (reconnect) and, if it lasts, an offline alert.
     public var stallSeconds: Double
@@ -66,7 +69,7 @@ public struct CameraConfig: Sendable, Equatable {
     public init(id: String, name: String? = nil, url: URL? = nil, snapshotURL: URL? = nil, credentials: Credentials? = nil,
                 checkpoint: String = "main", lane: String = "1", direction: Direction = .both, analyseFPS: Double = 5,
                 transport: Transport = .tcp, loop: Bool = false, roi: [Point]? = nil, plateRegions: [PlateRegion] = [.cn],
-                minPlateWidth: Int = 60, detectorWidth: Int = CameraConfig.defaultDetectorWidth, zoomWindows: Int = 6, enabled: Bool = true, stallSeconds: Double = 10, frozenSeconds: Double = 60,
+                minPlateWidth: Int = 60, detectorWidth: Int = CameraConfig.defaultDetectorWidth, zoomWindows: Int = 6, localProvinces: [Character] = [], enabled: Bool = true, stallSeconds: Double = 10, frozenSeconds: Double = 60,
                 decodeThreads: Int = 1, file: URL = URL(fileURLWithPath: "/dev/null")) {
         precondition((url == nil) != (snapshotURL == nil), "a camera needs exactly one of url and snapshotURL")
         self.id = id
@@ -85,6 +88,7 @@ public struct CameraConfig: Sendable, Equatable {
         self.minPlateWidth = minPlateWidth
         self.detectorWidth = detectorWidth
         self.zoomWindows = zoomWindows
+        self.localProvinces = localProvinces
         self.enabled = enabled
         self.stallSeconds = stallSeconds
         self.frozenSeconds = frozenSeconds

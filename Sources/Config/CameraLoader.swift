@@ -1,4 +1,5 @@
 import Foundation
+import Plates
 
 /// Reads `cameras/*.yaml`: one camera per file, ids unique across the folder.
 struct CameraLoader {
@@ -32,7 +33,7 @@ struct CameraLoader {
         let root = try ConfigLoader.parse(file: file)
         let map = try root.mapping(allowed: [
             "id", "name", "url", "credentials", "checkpoint", "lane", "direction", "analyse_fps",
-            "transport", "loop", "roi", "snapshot_url", "plate_regions", "min_plate_width", "detector_width", "zoom_windows", "enabled",
+            "transport", "loop", "roi", "snapshot_url", "plate_regions", "min_plate_width", "detector_width", "zoom_windows", "local_provinces", "enabled",
             "stall_seconds", "frozen_seconds", "decode_threads",
         ])
         let id = try map.required("id").identifier()
@@ -110,11 +111,21 @@ struct CameraLoader {
             minPlateWidth: try map["min_plate_width"]?.int(in: 20...2000) ?? 60,
             detectorWidth: try map["detector_width"]?.int(in: 256...1920) ?? CameraConfig.defaultDetectorWidth,
             zoomWindows: try map["zoom_windows"]?.int(in: 0...32) ?? 6,
+            localProvinces: try map["local_provinces"].map(Self.provinces) ?? [],
             enabled: try map["enabled"]?.bool() ?? true,
             stallSeconds: try map["stall_seconds"]?.double(in: 1...600) ?? 10,
             frozenSeconds: try map["frozen_seconds"]?.double(in: 2...86400) ?? 60,
             decodeThreads: try map["decode_threads"]?.int(in: 1...16) ?? 1,
             file: file)
+    }
+
+    /// `local_provinces: 湘鄂`: province characters, each once.
+    private static func provinces(_ node: ConfigNode) throws(ConfigError) -> [Character] {
+        let parsed = CharacterClass.provinces(in: try node.string())
+        guard parsed.unknown.isEmpty else {
+            throw node.error("must be province characters (\(String(CharacterClass.provinces))), got '\(parsed.unknown)'")
+        }
+        return parsed.provinces
     }
 
     private func streamURL(_ node: ConfigNode, schemes: [String], base: URL) throws(ConfigError) -> URL {

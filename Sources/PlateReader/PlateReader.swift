@@ -36,10 +36,14 @@ public final class PlateReader {
         public var catchAllCost: Double
         /// `catchAllCost` unless a camera or the CLI says otherwise (one place for the value).
         public static let defaultCatchAllCost = 3.0
+        /// Province characters most plates at this camera carry (a community's own province, its neighbours'):
+        /// where the picture leaves the province in doubt, these win (`FormatDecoder.localProvinceWeight`).
+        /// Empty: every province alike.
+        public var localProvinces: [Character]
 
         public init(regions: [PlateRegion] = [.cn], minPlateWidth: Int = 40, minConfidence: Double = 0.6,
                     maxCandidates: Int = 6, detectorWidth: Int = 640, zoomWindows: Int = 6,
-                    catchAllCost: Double = Settings.defaultCatchAllCost) {
+                    catchAllCost: Double = Settings.defaultCatchAllCost, localProvinces: [Character] = []) {
             self.regions = regions
             self.minPlateWidth = minPlateWidth
             self.minConfidence = minConfidence
@@ -47,6 +51,7 @@ public final class PlateReader {
             self.detectorWidth = detectorWidth
             self.zoomWindows = zoomWindows
             self.catchAllCost = catchAllCost
+            self.localProvinces = localProvinces
         }
     }
 
@@ -70,7 +75,7 @@ public final class PlateReader {
         network = Network(model: model)
         formatter = PlateFormatter(regions: settings.regions)
         decoder = FormatDecoder(formats: formatter.formats, charset: model.charset, provincePrior: model.provincePrior,
-                                catchAllCost: settings.catchAllCost)
+                                catchAllCost: settings.catchAllCost, localProvinces: Set(settings.localProvinces))
         classical.minPlateWidth = settings.minPlateWidth
         classical.maxCandidates = settings.maxCandidates
         learned = detector.map(LearnedPlateDetector.init(model:))

@@ -16,6 +16,15 @@ public enum CharacterClass: Sendable, Equatable {
     case oneOf(Set<Character>)
 
     public static let provinces: [Character] = Array("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+
+    /// A setting's list of provinces (`湘鄂`, `湘, 鄂`): the province characters, each once, and whatever in
+    /// `text` is not one (for the setting's error message).
+    public static func provinces(in text: String) -> (provinces: [Character], unknown: String) {
+        let characters = text.filter { !$0.isWhitespace && $0 != "," }
+        var seen = Set<Character>()
+        return (characters.filter { provinceSet.contains($0) && seen.insert($0).inserted },
+                String(characters.filter { !provinceSet.contains($0) }))
+    }
     static let provinceSet = Set(provinces)
     static let digits = Set("0123456789")
     static let latinLetters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")

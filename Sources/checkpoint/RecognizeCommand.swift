@@ -28,6 +28,9 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "Log-probability (nats) a read may lose by fitting a national format (eu) rather than 'any letters and digits', and still be read in it.")
     var catchAllCost: Double = PlateReader.Settings.defaultCatchAllCost
 
+    @Option(help: "Province characters most plates carry (e.g. 湘鄂): they win a province character the picture leaves in doubt.")
+    var localProvinces: String = ""
+
     func regions() throws -> [PlateRegion] {
         let names = region.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let regions = try names.map { name -> PlateRegion in
@@ -40,6 +43,14 @@ struct ReaderOptions: ParsableArguments {
         return regions
     }
 
+    func provinces() throws -> [Character] {
+        let parsed = CharacterClass.provinces(in: localProvinces)
+        guard parsed.unknown.isEmpty else {
+            throw ValidationError("--local-provinces takes province characters (\(String(CharacterClass.provinces))), not '\(parsed.unknown)'")
+        }
+        return parsed.provinces
+    }
+
     func makeReader() throws -> PlateReader {
         guard let url = model.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledModelURL else {
             throw CLIError(message: "the built-in plate model is missing from this build", code: 1)
@@ -49,7 +60,7 @@ struct ReaderOptions: ParsableArguments {
         if detector != "none", let detectorURL = detector.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledDetectorURL {
             detectorModel = try DetectorModel(contentsOf: detectorURL)
         }
-        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, detectorWidth: detectorWidth, zoomWindows: zoomWindows, catchAllCost: catchAllCost))
+        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, detectorWidth: detectorWidth, zoomWindows: zoomWindows, catchAllCost: catchAllCost, localProvinces: try provinces()))
     }
 }
 

@@ -111,6 +111,7 @@ import TestSupport
             plate_regions: [cn, us]
             detector_width: 768
             zoom_windows: 0
+            local_provinces: 湘, 鄂湘
             """, to: "cameras/north.yaml")
         try fixture.directory.write("id: clip\nurl: file:clips/a.mp4\nloop: true\ncheckpoint: north\n", to: "cameras/clip.yaml")
         try fixture.directory.write("not: read", to: "cameras/notes.txt")
@@ -123,6 +124,7 @@ import TestSupport
         #expect(north.plateRegions == [.cn, .us])
         #expect(north.detectorWidth == 768 && config.cameras[0].detectorWidth == 640)
         #expect(north.zoomWindows == 0 && config.cameras[0].zoomWindows == 6)
+        #expect(north.localProvinces == ["湘", "鄂"] && config.cameras[0].localProvinces.isEmpty)
         #expect(config.cameras[0].url?.path == fixture.directory.file("cameras/clips/a.mp4").standardizedFileURL.path)
     }
 
@@ -151,6 +153,10 @@ import TestSupport
         try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/x\ncheckpoint: gate\nzoom_windows: -1\n", to: "cameras/a.yaml")
         error = try #require(loadError(fixture))
         #expect(error.key == "zoom_windows")
+
+        try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/x\ncheckpoint: gate\nlocal_provinces: 湘HN\n", to: "cameras/a.yaml")
+        error = try #require(loadError(fixture))
+        #expect(error.key == "local_provinces" && error.message.contains("'HN'"))
 
         try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/x\ncheckpoint: gate\n", to: "cameras/a.yaml")
         try fixture.directory.write("id: a\nurl: rtsp://127.0.0.1/y\ncheckpoint: gate\n", to: "cameras/b.yaml")

@@ -116,6 +116,18 @@ struct FormatDecoderTests {
         #expect(try #require(corrected.decode(probabilities)).characters.first?.character == "浙")
     }
 
+    @Test func aLocalProvinceWinsAProvinceThePictureLeavesInDoubtButNotAClearOne() throws {
+        let doubtful = [Self.column("浙", 0.6, second: "京")] + Self.columns("A12345")  // 浙 0.6, 京 0.4
+        let clear = [Self.column("浙", 0.9, second: "京")] + Self.columns("A12345")  // 浙 0.9, 京 0.1
+        let plain = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset)
+        let local = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset, localProvinces: ["京"])
+        #expect(try #require(plain.decode(doubtful)).characters.first?.character == "浙")
+        #expect(try #require(local.decode(doubtful)).characters.first?.character == "京")
+        #expect(try #require(local.decode(clear)).characters.first?.character == "浙")
+        // Letters and digits are not provinces: the weight leaves them alone.
+        #expect(String(try #require(local.decode(clear)).characters.dropFirst().map(\.character)) == "A12345")
+    }
+
     @Test func thePlatesColourPicksBetweenOrdinaryAndNewEnergy() throws {
         // A faint eighth character: an 8-character new-energy read by the columns alone.
         let probabilities = Self.columns("京A12345") + [Self.column("6", 0.6), Self.column(nil)]

@@ -31,7 +31,8 @@ final class PlateAnalyser: FrameAnalyser {
         let regions = camera.plateRegions.compactMap { Plates.PlateRegion(rawValue: $0.rawValue) }
         let reader = PlateReader(model: models.recognizer, detector: models.detector,
                                  settings: .init(regions: regions.isEmpty ? [.cn] : regions, minPlateWidth: camera.minPlateWidth,
-                                                 detectorWidth: camera.detectorWidth, zoomWindows: camera.zoomWindows))
+                                                 detectorWidth: camera.detectorWidth, zoomWindows: camera.zoomWindows,
+                                                 localProvinces: camera.localProvinces))
         state = Mutex(State(reader: reader, tracker: PlateTracker(cameraID: camera.id)))
         self.desk = desk
         self.snapshots = snapshots

@@ -27,7 +27,8 @@ struct FormatDecoder {
     private let allowed: [[[Int]]]
     /// Per format, per position: whether it is a province position (where the prior correction applies).
     private let corrected: [[Bool]]
-    /// Per class: log of (uniform share / training share) for province characters, 0 for the rest.
+    /// Per class: log of (uniform share / training share) for province characters, plus `localProvinceWeight` for
+    /// the camera's local provinces; 0 for the rest.
     private let logWeight: [Float]
     /// Whether any format has a province position (where the prior correction applies).
     private let hasProvinces: Bool
@@ -42,8 +43,9 @@ struct FormatDecoder {
     /// `provincePrior`: how often each province began a training label (the model's own header).
     /// `catchAllCost`: what a catch-all format (any letters and digits) pays against its region's specific
     /// formats: the log-odds, in the recogniser's own probabilities, a specific format may lose by and still win.
+    /// `localProvinces`: the provinces most plates at this camera come from (`PlateReader.Settings`).
     init(formats: [PlateFormat], charset: [Character], provincePrior: [Character: Double] = [:],
-         catchAllCost: Double = PlateReader.Settings.defaultCatchAllCost) {
+         catchAllCost: Double = PlateReader.Settings.defaultCatchAllCost, localProvinces: Set<Character> = []) {
         self.formats = formats
         let specific = Set(formats.filter { !$0.isCatchAll }.map(\.region))
         rankingCost = formats.map { $0.isCatchAll && specific.contains($0.region) ? catchAllCost : 0 }
@@ -57,12 +59,17 @@ struct FormatDecoder {
         hasProvinces = corrected.contains { $0.contains(true) }
         let uniform = provincePrior.isEmpty ? 0 : 1 / Double(provincePrior.count)
         logWeight = charset.map { character in
-            guard let share = provincePrior[character] else { return 0 }
-            return Float(Foundation.log(uniform / share))
+            let local = localProvinces.contains(character) ? Float(Self.localProvinceWeight) : 0
+            guard let share = provincePrior[character] else { return local }
+            return Float(Foundation.log(uniform / share)) + local
         }
     }
 
     /// `probabilities[column][class]`, class 0 the CTC blank. Nil when no format fits in the columns.
+    /// Nats a local province gains at a province position: it counts as four times as likely as the recogniser
+    /// says. Enough to settle a province character the picture leaves in doubt, not to overrule a clear one.
+    static let localProvinceWeight = Foundation.log(4.0)
+
     /// `colour`: the plate's background when it is clearly one of the colours formats are printed on; a
     /// format not printed on it (a blue plate read as an 8-character new-energy plate) pays `colourCost` nats.
     func decode(_ probabilities: [[Float]], colour: PlateKind? = nil, colourCost: Double = 2, alternatives: Int = 3) -> Result? {

@@ -185,12 +185,31 @@ public final class PlateReader {
         let left = span.lowerBound < edge, right = span.upperBound > 1 - edge
         guard left || right, text > 0 else { return nil }
         let reach = max(Self.reach * text, Self.reachPitches * pitch)
-        let wider = crop.slice((left ? -reach : 0)...(1 + (right ? reach : 0)))
+        // Past the frame's edge there is nothing to see (the sampler repeats the edge pixels, which read as
+        // strokes): a side reaches at most to the edge.
+        let leftReach = left ? Self.reachInside(image, from: crop.leftMidpoint, away: crop.rightMidpoint, reach) : 0
+        let rightReach = right ? Self.reachInside(image, from: crop.rightMidpoint, away: crop.leftMidpoint, reach) : 0
+        guard max(leftReach, rightReach) > 0.25 * pitch else { return nil }
+        let wider = crop.slice(-leftReach...(1 + rightReach))
         // The plate grows with the crop sideways only: its top and bottom stay where the detector put them.
         guard let second = recognise(image, crop: wider, plate: wider.withVerticalExtent(of: plate)),
               second.confidence >= settings.minConfidence,
               second.text.count > read.text.count, Self.contains(second.text, read.text) else { return nil }
         return (second, wider)
+    }
+
+    /// How far (in crop widths, at most `reach`) a crop's side at `side` can move away from `other` before its
+    /// midpoint leaves the frame.
+    static func reachInside(_ image: YCbCrImage, from side: (x: Double, y: Double), away other: (x: Double, y: Double),
+                            _ reach: Double) -> Double {
+        let dx = side.x - other.x, dy = side.y - other.y
+        var limit = reach
+        func bound(_ position: Double, _ step: Double, _ size: Double) {
+            if step > 0 { limit = min(limit, (size - position) / step) } else if step < 0 { limit = min(limit, -position / step) }
+        }
+        bound(side.x, dx, Double(image.width))
+        bound(side.y, dy, Double(image.height))
+        return max(0, limit)
     }
 
     /// Which of two reads of one plate (overlapping boxes) to keep: the one that has the other's characters and

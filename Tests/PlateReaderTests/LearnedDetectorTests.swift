@@ -159,6 +159,21 @@ struct QuadrilateralTests {
         #expect(!PlateReader.contains("RK29", "RK291"))
     }
 
+    @Test func aCutPlateIsLookedForNoFurtherThanTheFramesEdge() {
+        let frame = YCbCrImage(grey: Plane(width: 400, height: 200, pixels: [UInt8](repeating: 128, count: 400 * 200)))
+        let crop = Quadrilateral(x: 250, y: 50, width: 100, height: 40)
+        #expect(crop.leftMidpoint == (x: 250, y: 70) && crop.rightMidpoint == (x: 350, y: 70))
+        // 150 px of frame to the left (1.5 crop widths), 50 px to the right (half a width).
+        #expect(PlateReader.reachInside(frame, from: crop.leftMidpoint, away: crop.rightMidpoint, 0.4) == 0.4)
+        #expect(PlateReader.reachInside(frame, from: crop.rightMidpoint, away: crop.leftMidpoint, 0.8) == 0.5)
+        // A crop already at (or past) the edge reaches no further that way.
+        let atEdge = Quadrilateral(x: 300, y: 50, width: 110, height: 40)
+        #expect(PlateReader.reachInside(frame, from: atEdge.rightMidpoint, away: atEdge.leftMidpoint, 0.5) == 0)
+        // A tilted crop stops where its side's midpoint would leave the frame at the bottom.
+        let tilted = Quadrilateral([(100, 138), (200, 178), (200, 198), (100, 158)])  // 40 px down across its width
+        #expect(abs(PlateReader.reachInside(frame, from: tilted.rightMidpoint, away: tilted.leftMidpoint, 1) - 0.3) < 1e-9)
+    }
+
     @Test func ofTwoReadsOfOnePlateTheOneThatSawMoreOfItWins() {
         let box = Quadrilateral(x: 0, y: 0, width: 100, height: 25)
         func read(_ text: String, _ confidence: Double) -> PlateRead {

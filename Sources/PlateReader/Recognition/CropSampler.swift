@@ -39,6 +39,10 @@ public struct Quadrilateral: Sendable, Equatable {
         return Quadrilateral([mix(tl, bl, -y), mix(tr, br, -y), mix(tr, br, 1 + y), mix(tl, bl, 1 + y)])
     }
 
+    /// Midpoints of the left (top-left to bottom-left) and right sides.
+    var leftMidpoint: (x: Double, y: Double) { ((points[0].x + points[3].x) / 2, (points[0].y + points[3].y) / 2) }
+    var rightMidpoint: (x: Double, y: Double) { ((points[1].x + points[2].x) / 2, (points[1].y + points[2].y) / 2) }
+
     /// The part between fractions `range` of the width (may reach outside 0…1), full height.
     func slice(_ range: ClosedRange<Double>) -> Quadrilateral {
         let p = points

@@ -74,9 +74,18 @@ public struct JPEGDecoder: Sendable {
     }
 
     /// TurboJPEG reports recoverable damage (a truncated file) as a warning and
-    /// fills the rest grey; evidence with half a picture is still refused.
+    /// fills the rest grey; evidence with half a picture is still refused. One warning
+    /// is harmless: stray bytes before the end-of-image marker, which some cameras and
+    /// editors write after the last scan (libjpeg skips them; the picture is whole).
     private func check(_ status: Int32, _ handle: tjhandle) throws(JPEGError) {
         guard status != 0 else { return }
-        throw JPEGError(message: String(cString: tjGetErrorStr2(handle)))
+        let message = String(cString: tjGetErrorStr2(handle))
+        if tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue), Self.isPaddingBeforeEnd(message) { return }
+        throw JPEGError(message: message)
+    }
+
+    /// libjpeg's JWRN_EXTRANEOUS_DATA for the EOI marker: "Corrupt JPEG data: N extraneous bytes before marker 0xd9".
+    static func isPaddingBeforeEnd(_ message: String) -> Bool {
+        message.hasPrefix("Corrupt JPEG data:") && message.hasSuffix("extraneous bytes before marker 0xd9")
     }
 }

@@ -35,6 +35,21 @@ struct JPEGTests {
         #expect(throws: JPEGError.self) { try JPEGDecoder().decode([]) }
     }
 
+    @Test func strayBytesBeforeTheEndMarkerAreSkippedButACutScanIsStillRefused() throws {
+        let image = Self.gradient(width: 64, height: 48)
+        let jpeg = try JPEGEncoder().encode(image)
+        #expect(jpeg.suffix(2) == [0xFF, 0xD9])
+        // Four bytes of padding after the last scan, before the end marker, as some cameras write them.
+        let padded = Array(jpeg.dropLast(2)) + [0x00, 0x11, 0x22, 0x33, 0xFF, 0xD9]
+        let back = try JPEGDecoder().decode(padded)
+        #expect(back.luma.pixels == (try JPEGDecoder().decode(jpeg)).luma.pixels)
+        // Half the scan gone (the rest would be grey) is still an error, end marker or not.
+        #expect(throws: JPEGError.self) { try JPEGDecoder().decode(Array(jpeg.prefix(jpeg.count / 2)) + [0xFF, 0xD9]) }
+        #expect(JPEGDecoder.isPaddingBeforeEnd("Corrupt JPEG data: 4 extraneous bytes before marker 0xd9"))
+        #expect(!JPEGDecoder.isPaddingBeforeEnd("Corrupt JPEG data: 4 extraneous bytes before marker 0xd3"))
+        #expect(!JPEGDecoder.isPaddingBeforeEnd("Premature end of JPEG file"))
+    }
+
     @Test func hugeDeclaredSizeIsRefused() throws {
         let jpeg = try JPEGEncoder().encode(Self.gradient(width: 64, height: 64))
         #expect(throws: JPEGError.self) { try JPEGDecoder(maxPixels: 1000).decode(jpeg) }

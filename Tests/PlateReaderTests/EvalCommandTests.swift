@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Testing
 import TestSupport
+@testable import PlateReader
 
 /// `checkpoint eval` on a tiny set the test writes, with a model that sees "A" in every column: fitted to the
 /// shortest US format that is "AA" (two characters need a blank between them, which costs little). The numbers are known.
@@ -42,6 +43,38 @@ struct EvalCommandTests {
         #expect(misses.map { $0["image"] } == ["broken.jpg", "street.jpg", "b.jpg"])
         #expect((json["unreadable_images"] as? [String])?.first?.hasPrefix("broken.jpg") == true)
         #expect(json["ms_p50"] is Double)
+    }
+}
+
+/// Which read matches a label: its plate's quadrilateral against the label's upright box.
+struct LabelMatchTests {
+    @Test func overlapOfABoxAndAQuadrilateralIsItsClippedArea() {
+        let square: [(x: Double, y: Double)] = [(0, 0), (10, 0), (10, 10), (0, 10)]
+        #expect(polygonArea(square) == 100)
+        #expect(polygonArea(square.reversed()) == 100)
+        #expect(polygonArea(clip(square, to: (x: 5, y: 5, width: 10, height: 10))) == 25)
+        #expect(polygonArea(clip(square, to: (x: 20, y: 0, width: 5, height: 5))) == 0)
+        // A box inside a diamond: all of the box.
+        let diamond: [(x: Double, y: Double)] = [(10, 0), (20, 10), (10, 20), (0, 10)]
+        #expect(polygonArea(clip(diamond, to: (x: 5, y: 5, width: 10, height: 10))) == 100)
+        let upright = Quadrilateral(x: 0, y: 0, width: 10, height: 10)
+        #expect(intersectionOverUnion((x: 5, y: 0, width: 10, height: 10), upright) == 50.0 / 150)
+    }
+
+    @Test func aTiltedPlateMatchesALabelDrawnAroundItsBody() {
+        // A 100 × 20 plate sloping down 24 px across its width; the label is the upright box around its body.
+        let plate = Quadrilateral([(0, 0), (100, 24), (100, 44), (0, 20)])
+        let label = (x: 0.0, y: 12.0, width: 100.0, height: 20.0)
+        #expect(abs(intersectionOverUnion(label, plate.boundingBox) - 2000.0 / 4400) < 1e-9)  // below 0.5
+        #expect(abs(intersectionOverUnion(label, plate) - 1400.0 / 2600) < 1e-9)
+        #expect(Evaluation.overlap(label, plate) >= 0.5)
+        var evaluation = Evaluation()
+        evaluation.add(labels: [LabelledSet.Label(image: "a.jpg", plate: "AB123", box: label, region: .eu)],
+                       reads: [PlateRead(text: "AB123", confidence: 0.9, quad: plate, kind: .latin, region: .eu)],
+                       milliseconds: 1)
+        #expect(evaluation.total.exact == 1 && evaluation.total.detected == 1 && evaluation.unmatchedReads == 0)
+        // A label drawn to the corners matches by the bounding box, as before.
+        #expect(Evaluation.overlap((x: 0, y: 0, width: 100, height: 44), plate) == 1)
     }
 }
 

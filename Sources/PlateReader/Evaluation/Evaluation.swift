@@ -38,8 +38,8 @@ public struct Evaluation: Sendable {
         for label in labels {
             var match: Int?
             if let box = label.box {
-                // The read whose box overlaps the label most (IoU ≥ 0.5), preferring the right text.
-                let overlapping = reads.indices.filter { !used.contains($0) && intersectionOverUnion(box, reads[$0].quad.boundingBox) >= 0.5 }
+                // A read overlapping the label (IoU ≥ 0.5), preferring the right text.
+                let overlapping = reads.indices.filter { !used.contains($0) && Self.overlap(box, reads[$0].quad) >= 0.5 }
                 match = overlapping.first { reads[$0].text == label.plate } ?? overlapping.first
             } else {
                 match = reads.indices.first  // a crop: the read is of the whole image
@@ -56,6 +56,13 @@ public struct Evaluation: Sendable {
             }
         }
         if labels.contains(where: { $0.box != nil }) { unmatchedReads += reads.count - used.count }
+    }
+
+    /// How well a read's plate covers a label. A label is an upright box; around a tilted plate people draw it
+    /// to the plate's corners or to its body (leaving the corners out), so the read's quadrilateral and that
+    /// quadrilateral's upright bounding box are both compared, and the better overlap counts.
+    static func overlap(_ label: (x: Double, y: Double, width: Double, height: Double), _ quad: Quadrilateral) -> Double {
+        max(intersectionOverUnion(label, quad.boundingBox), intersectionOverUnion(label, quad))
     }
 
     private func tally(_ tally: inout Tally, exact: Bool, detected: Bool, accuracy: Double) {

@@ -238,45 +238,6 @@ class Fonts:
         d.rectangle((sx, int(h * stem_top), min(w - 1, sx + sw), h - 1), fill=255)
         return m
 
-    def die_q(self, font_id: int) -> Image.Image:
-        """A stamping die's Q: the face's O at full cap height with a short straight tail that cuts into the
-        bowl at the lower right and ends on the baseline (Maine's, Mississippi's, Tennessee's dies). The
-        faces' own Qs hang their tail below the line, so their bowl is shorter than the other characters';
-        the reader took real plates' Q for 0."""
-        key = ("die-q", font_id)
-        m = self._cache.get(key)
-        if m is None:
-            m = self.glyph("O", font_id, False).copy()
-            w, h = m.size
-            row = np.asarray(m)[h // 2] > 127  # the bowl's stroke: the first run of ink at mid-height
-            start = int(np.argmax(row))
-            sw = max(2, int(np.argmin(row[start:]) if not row[start:].all() else w // 6))
-            ImageDraw.Draw(m).line((w * 0.5, h * 0.64, w - sw * 0.4, h - sw * 0.4), fill=255, width=sw)
-            self._cache[key] = m
-        return m
-
-    def die_i(self, font_id: int) -> Image.Image:
-        """A slab I, as several states' dies cut it (Washington's, Michigan's): a stem with bars across its top
-        and foot, in the face's stroke; the faces' I is a bare stem (the mono faces' a wide one), and the
-        reader took real slab I's for T."""
-        key = ("die-i", font_id)
-        m = self._cache.get(key)
-        if m is None:
-            o = self.glyph("O", font_id, False)
-            h = self.glyph("I", font_id, False).height
-            row = np.asarray(o)[o.height // 2] > 127
-            start = int(np.argmax(row))
-            sw = max(2, int(np.argmin(row[start:]) * h / o.height) if not row[start:].all() else h // 8)
-            w = max(sw * 3, int(h * 0.34))
-            m = Image.new("L", (w, h), 0)
-            d = ImageDraw.Draw(m)
-            bar = max(2, int(sw * 0.85))
-            d.rectangle((0, 0, w - 1, bar - 1), fill=255)
-            d.rectangle((0, h - bar, w - 1, h - 1), fill=255)
-            d.rectangle(((w - sw) // 2, 0, (w - sw) // 2 + sw - 1, h - 1), fill=255)
-            self._cache[key] = m
-        return m
-
     def glyph(self, ch: str, font_id: int, cjk: bool) -> Image.Image:
         """Tight ink mask ('L') of one character."""
         key = (ch, font_id, cjk)
@@ -555,19 +516,11 @@ def _wheelchair(d, rng, cx, cy, s, c):
 
 
 def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze, spacing,
-                    sep, max_w, emboss=None, outline=None, highlight=None, cell=None, die_q=False, die_i=False):
+                    sep, max_w, emboss=None, outline=None, highlight=None, cell=None):
     """Draws the label groups; separators between groups are drawn but not labelled.
     cell: a fixed character width (as a fraction of h) as on stamped dies, where W and M are as
     narrow as a digit (the reader took a die's narrow W for M or H); narrower glyphs keep their
-    width, centred in the cell. None: each glyph its own width.
-    die_q, die_i: Q and I drawn as a die's (`Fonts.die_q`, `Fonts.die_i`) rather than the face's."""
-    def glyph(ch):
-        if die_q and ch == "Q":
-            return fonts.die_q(font_id)
-        if die_i and ch == "I":
-            return fonts.die_i(font_id)
-        return fonts.glyph(ch, font_id, False)
-
+    width, centred in the cell. None: each glyph its own width."""
     items = []
     for gi, g in enumerate(groups):
         if gi > 0:
@@ -583,7 +536,7 @@ def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze,
             elif cell is not None:
                 ws.append(cell * h * sq)
             else:
-                m = glyph(ch)
+                m = fonts.glyph(ch, font_id, False)
                 ws.append(max(m.width / m.height, 0.22) * h * sq)
         return ws
 
@@ -600,7 +553,7 @@ def _draw_main_text(img, fonts, rng, groups, cx, cy, h, color, font_id, squeeze,
     d = ImageDraw.Draw(img)
     for (kind, ch), w in zip(items, ws):
         if kind == "ch":
-            m = glyph(ch)
+            m = fonts.glyph(ch, font_id, False)
             gw, gx = w, x
             if cell is not None:  # the glyph's own width, at most the cell's, centred in it
                 gw = min(w, max(m.width / m.height, 0.22) * h * squeeze * fit)
@@ -789,13 +742,9 @@ def render_us(rng, fonts: Fonts):
     if rng.random() < 0.35:
         zero = fonts.glyph("0", fid, False)
         cell = zero.width / zero.height * _u(rng, 0.95, 1.12)
-    # Most states' dies cut Q as their O with a short tail inside the line.
-    die_q = rng.random() < 0.6
-    # and a third cut I with bars across (a slab I).
-    die_i = rng.random() < 0.35
     x0, x1 = _draw_main_text(img, fonts, rng, groups, cx, cy, h, tc, fid, _u(rng, 0.8, 1.1), _u(rng, 0.04, 0.14),
                              sep, W * (0.72 if badge else 0.78 if stacked else 0.92), emboss, outline, highlight,
-                             cell, die_q, die_i)
+                             cell)
     if badge:
         r = h * _u(rng, 0.35, 0.55)
         bx = x0 - h * _u(rng, 0.1, 0.25) - r if badge == "left" else x1 + h * _u(rng, 0.1, 0.25) + r

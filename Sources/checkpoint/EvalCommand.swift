@@ -10,7 +10,10 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Measure plate reading on a labelled folder (labels.tsv: image, plate, x, y, w, h, region).",
-        discussion: "Rows with an empty box are plate crops. Time is per image, single-threaded, excluding image decoding.")
+        discussion: """
+            Rows with an empty box are plate crops. A labelled box is matched by a read whose quadrilateral, or its \
+            upright bounding box, overlaps it by IoU ≥ 0.5. Time is per image, single-threaded, excluding image decoding.
+            """)
 
     @Argument(help: "A folder with labels.tsv and its images.")
     var folder: String

@@ -36,13 +36,24 @@ struct SecurityPageBrowserTests {
         #expect(await DaemonProcess.eventually { (try? await browser.currentURL())?.hasSuffix("/security") == true })
         #expect(await browser.waitForText("#live-status") { $0 == "live" } == "live")
 
-        // Live within a second of the event.
+        // Live within a second of the event. The page stamps the moment the row appears (a MutationObserver, on
+        // the same wall clock as this process), so WebDriver's polling round trips are not counted as latency;
+        // as before, it is counted from the gate's event being accepted.
+        _ = try await browser.execute("""
+            window.seenAt = null;
+            new MutationObserver(() => {
+                if (window.seenAt === null && document.querySelector('#alert-list').textContent.includes('粤BD27584')) {
+                    window.seenAt = Date.now();
+                }
+            }).observe(document.querySelector('#alert-list'), {childList: true, subtree: true, characterData: true});
+            """)
         try await push("r-1", "粤BD27584")
-        let posted = ContinuousClock.now
+        let sent = Date()
         let shown = await browser.waitForText("#alert-list", timeout: .seconds(30)) { $0.contains("粤BD27584") }
-        let latency = ContinuousClock.now - posted
         #expect(shown.contains("粤BD27584") && shown.contains("CRITICAL"), "\(shown)")
-        #expect(latency < .seconds(1), "appeared after \(latency)")
+        let seenAt = try await browser.execute("return window.seenAt") as? NSNumber
+        let latency = seenAt.map { $0.doubleValue / 1000 - sent.timeIntervalSince1970 }
+        #expect(latency.map { $0 < 1 } == true, "appeared \(latency.map { "after \($0) s" } ?? "without the page noticing")")
         #expect(await browser.waitForText("#alert-1") { $0.contains("case #1") }.contains("case #1"), "the rules opened a case")
         #expect(await browser.waitForText("#fig-open") { $0 == "1" } == "1")
 

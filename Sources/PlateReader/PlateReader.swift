@@ -30,6 +30,16 @@ public final class PlateReader {
         /// Most places per frame where the detector looks again at twice the scale, because a few cells there
         /// hint at a plate too small to see at `detectorWidth` (0: never). Each costs about a tenth of the first pass.
         public var zoomWindows: Int
+        /// When a frame reads no plate, the detector looks once more at this many times `detectorWidth` (0: never).
+        /// It is sensitive to scale for plates 40–55 px wide at its input, so a plate missed at one scale is
+        /// often found at another. Worth it for stills (a photo, a pushed snapshot: one chance to read the car);
+        /// not for a camera's stream, which sees each car in many frames at many sizes, and whose frames are
+        /// mostly empty: on busy empty 1080p frames it took the median from 19 to 69 ms. Off by default; the
+        /// CLI turns it on (`stillSecondLookScale`).
+        public var secondLookScale: Double
+        /// `secondLookScale` for stills. 1.25 was chosen on synthetic scenes (`tools/sceneset.py`, nine sets:
+        /// 1,539 → 1,542 read exactly of 1,752; 1.6×: 1,541, 0.75×: 1,541).
+        public static let stillSecondLookScale = 1.25
         /// Log-probability (nats) a read may lose by fitting one of its region's specific formats (a
         /// European national series) rather than the region's catch-all, and still be read in that format.
         /// Letters and digits that look alike (O and 0, B and 8) then take the kind the format puts there.
@@ -42,7 +52,7 @@ public final class PlateReader {
         public var localProvinces: [Character]
 
         public init(regions: [PlateRegion] = [.cn], minPlateWidth: Int = 40, minConfidence: Double = 0.6,
-                    maxCandidates: Int = 6, detectorWidth: Int = 640, zoomWindows: Int = 6,
+                    maxCandidates: Int = 6, detectorWidth: Int = 640, zoomWindows: Int = 6, secondLookScale: Double = 0,
                     catchAllCost: Double = Settings.defaultCatchAllCost, localProvinces: [Character] = []) {
             self.regions = regions
             self.minPlateWidth = minPlateWidth
@@ -50,6 +60,7 @@ public final class PlateReader {
             self.maxCandidates = maxCandidates
             self.detectorWidth = detectorWidth
             self.zoomWindows = zoomWindows
+            self.secondLookScale = secondLookScale
             self.catchAllCost = catchAllCost
             self.localProvinces = localProvinces
         }
@@ -96,7 +107,12 @@ public final class PlateReader {
 
     /// Every plate found in the frame, most confident first.
     public func read(_ image: YCbCrImage) -> [PlateRead] {
-        read(image, detectorWidth: settings.detectorWidth)
+        let reads = read(image, detectorWidth: settings.detectorWidth)
+        let second = Int((Double(settings.detectorWidth) * settings.secondLookScale).rounded())
+        // Not when the frame is narrower than both widths: the detector does not enlarge, so it would see the same.
+        guard reads.isEmpty, second > 0, learned != nil,
+              min(second, image.width) != min(settings.detectorWidth, image.width) else { return reads }
+        return read(image, detectorWidth: second)
     }
 
     /// `read` with the frame shrunk to `detectorWidth` for the learned detector.

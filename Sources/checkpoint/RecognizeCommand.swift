@@ -25,6 +25,9 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "Most places per frame the detector looks at again at twice the scale, for plates too small at the first (0: never).")
     var zoomWindows: Int = 6
 
+    @Option(help: "When an image reads no plate, the detector looks once more at this many times --detector-width (default: 1.25 for images, 0 for video; cameras' streams never).")
+    var secondLook: Double?
+
     @Option(help: "Log-probability (nats) a read may lose by fitting a national format (eu) rather than 'any letters and digits', and still be read in it.")
     var catchAllCost: Double = PlateReader.Settings.defaultCatchAllCost
 
@@ -51,7 +54,10 @@ struct ReaderOptions: ParsableArguments {
         return parsed.provinces
     }
 
-    func makeReader() throws -> PlateReader {
+    /// `stream`: frames of a video (`track`), which sees each car many times, so no second look unless asked for.
+    func makeReader(stream: Bool = false) throws -> PlateReader {
+        let secondLook = self.secondLook ?? (stream ? 0 : PlateReader.Settings.stillSecondLookScale)
+        guard secondLook >= 0, secondLook.isFinite else { throw ValidationError("--second-look takes 0 (never) or a positive scale, not \(secondLook)") }
         guard let url = model.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledModelURL else {
             throw CLIError(message: "the built-in plate model is missing from this build", code: 1)
         }
@@ -60,7 +66,7 @@ struct ReaderOptions: ParsableArguments {
         if detector != "none", let detectorURL = detector.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledDetectorURL {
             detectorModel = try DetectorModel(contentsOf: detectorURL)
         }
-        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, detectorWidth: detectorWidth, zoomWindows: zoomWindows, catchAllCost: catchAllCost, localProvinces: try provinces()))
+        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, detectorWidth: detectorWidth, zoomWindows: zoomWindows, secondLookScale: secondLook, catchAllCost: catchAllCost, localProvinces: try provinces()))
     }
 }
 

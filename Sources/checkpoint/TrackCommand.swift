@@ -31,7 +31,7 @@ struct TrackCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plateReader = try reader.makeReader()
+        let plateReader = try reader.makeReader(stream: true)
         let tracker = PlateTracker(cameraID: "clip")
         var tracks: [Int: PlateTrack] = [:]
         func note(_ events: [TrackEvent]) { for event in events { tracks[event.track.id] = event.track } }

@@ -54,6 +54,24 @@ struct PlateReaderTests {
         }
     }
 
+    /// A still that reads no plate at the detector's width is looked at once more at another scale (stills have
+    /// one chance); a reader without the second look (cameras' streams) leaves it.
+    @Test func aStillWithNoPlateAtTheFirstScaleIsLookedAtOnceMore() throws {
+        let dir = try TemporaryDirectory()
+        let file = dir.file("plate.png")
+        try PlateDrawing.scene(plate: "川AF369W", colour: "blue", angle: 0, width: 160, to: file)
+        let image = try JPEGDecoder().decode(try Data(contentsOf: PlateDrawing.jpeg(file, in: dir)))
+        func reader(secondLook: Double) throws -> PlateReader {
+            // At 64 px the 160-px plate is 11 px wide, far below what the detector finds; at 8× (512 px) it is 85 px.
+            PlateReader(model: try RecognizerModel(contentsOf: try #require(PlateReader.bundledModelURL)),
+                        detector: try PlateReader.bundledDetectorURL.map { try DetectorModel(contentsOf: $0) },
+                        settings: .init(regions: [.cn], detectorWidth: 64, zoomWindows: 0, secondLookScale: secondLook))
+        }
+        #expect(try reader(secondLook: 0).read(image).isEmpty)
+        let reads = try reader(secondLook: 8).read(image)
+        #expect(reads.map { String($0.text.dropFirst()) } == ["AF369W"], "reads: \(reads.map(\.text))")
+    }
+
     /// A radiator grille above and below a Chinese plate has horizontal contrast like the characters, so the band
     /// of contrast rows runs into it; the characters' width says how tall they are, and their rows are found.
     @Test func textRowsStopAtTheCharactersWhereAGrilleSurroundsThem() throws {

@@ -32,10 +32,10 @@ public final class PlateReader {
         public var zoomWindows: Int
         /// When a frame reads no plate, the detector looks once more at this many times `detectorWidth` (0: never).
         /// It is sensitive to scale for plates 40–55 px wide at its input, so a plate missed at one scale is
-        /// often found at another. Worth it for stills (a photo, a pushed snapshot: one chance to read the car);
-        /// not for a camera's stream, which sees each car in many frames at many sizes, and whose frames are
-        /// mostly empty: on busy empty 1080p frames it took the median from 19 to 69 ms. Off by default; the
-        /// CLI turns it on (`stillSecondLookScale`).
+        /// often found at another. Worth it for stills (a photo: one chance to read the car); not for a camera's
+        /// stream, which sees each car in many frames at many sizes, and whose frames are mostly empty: on busy
+        /// empty 1080p frames (fractals) it took the median from 19 to 69 ms. Off by default; the CLI's
+        /// `recognize` and `eval` turn it on (`stillSecondLookScale`).
         public var secondLookScale: Double
         /// `secondLookScale` for stills. 1.25 was chosen on synthetic scenes (`tools/sceneset.py`, nine sets:
         /// 1,539 → 1,542 read exactly of 1,752; 1.6×: 1,541, 0.75×: 1,541).
@@ -108,10 +108,11 @@ public final class PlateReader {
     /// Every plate found in the frame, most confident first.
     public func read(_ image: YCbCrImage) -> [PlateRead] {
         let reads = read(image, detectorWidth: settings.detectorWidth)
-        let second = Int((Double(settings.detectorWidth) * settings.secondLookScale).rounded())
-        // Not when the frame is narrower than both widths: the detector does not enlarge, so it would see the same.
-        guard reads.isEmpty, second > 0, learned != nil,
-              min(second, image.width) != min(settings.detectorWidth, image.width) else { return reads }
+        let scale = settings.secondLookScale
+        guard reads.isEmpty, learned != nil, scale > 0, scale.isFinite else { return reads }
+        // The detector does not enlarge: past the frame's width it would see what it saw.
+        let second = Int(min(Double(image.width), (Double(settings.detectorWidth) * scale).rounded()))
+        guard second != min(settings.detectorWidth, image.width) else { return reads }
         return read(image, detectorWidth: second)
     }
 

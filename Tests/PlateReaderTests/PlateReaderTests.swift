@@ -72,6 +72,19 @@ struct PlateReaderTests {
         #expect(reads.map { String($0.text.dropFirst()) } == ["AF369W"], "reads: \(reads.map(\.text))")
     }
 
+    /// With a second look on every frame, a plate both looks find is one read, not two.
+    @Test func aPlateSeenByBothLooksIsOneRead() throws {
+        let dir = try TemporaryDirectory()
+        let file = dir.file("plate.png")
+        try PlateDrawing.scene(plate: "川AF369W", colour: "blue", angle: 0, width: 200, to: file)
+        let image = try JPEGDecoder().decode(try Data(contentsOf: PlateDrawing.jpeg(file, in: dir)))
+        let reader = PlateReader(model: try RecognizerModel(contentsOf: try #require(PlateReader.bundledModelURL)),
+                                 detector: try PlateReader.bundledDetectorURL.map { try DetectorModel(contentsOf: $0) },
+                                 settings: .init(regions: [.cn], detectorWidth: 480, secondLookScale: 1.6, secondLookBelow: 1))
+        let reads = reader.read(image)
+        #expect(reads.map { String($0.text.dropFirst()) } == ["AF369W"], "reads: \(reads.map(\.text))")
+    }
+
     /// A radiator grille above and below a Chinese plate has horizontal contrast like the characters, so the band
     /// of contrast rows runs into it; the characters' width says how tall they are, and their rows are found.
     @Test func textRowsStopAtTheCharactersWhereAGrilleSurroundsThem() throws {

@@ -144,26 +144,21 @@ if [[ -d $data ]]; then
     row "$set" "$(basename "$set")"
   done
   echo
-  echo "### The same scenes with the detector at 768 px (cameras' \`detector_width\`): smaller plates, more CPU"
-  echo
-  echo "| set | images | plates | exact | exact % | char % | detected % | unmatched reads | ms p50 | ms p95 |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for set in "$data"/*/; do
-    name=$(basename "$set")
-    [[ $name == *crops ]] && continue
-    row "$set" "$name @768" --detector-width 768
-  done
-  echo
-  echo "### The same scenes with a second look on every frame (\`--second-look-below 1\`, 1.25× the width): more plates, 2.6× the CPU"
-  echo
-  echo "| set | images | plates | exact | exact % | char % | detected % | unmatched reads | ms p50 | ms p95 |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for set in "$data"/*/; do
-    name=$(basename "$set")
-    [[ $name == *crops ]] && continue
-    row "$set" "$name, two looks" --second-look-below 1
-  done
-  echo
+  scenes() {  # title, label suffix, extra eval flags…: the scene sets (not the crops) again with other settings
+    local title=$1 suffix=$2; shift 2
+    echo "### $title"
+    echo
+    echo "| set | images | plates | exact | exact % | char % | detected % | unmatched reads | ms p50 | ms p95 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for set in "$data"/*/; do
+      name=$(basename "$set")
+      [[ $name == *crops ]] && continue
+      row "$set" "$name$suffix" "$@"
+    done
+    echo
+  }
+  scenes "The same scenes with the detector at 768 px (cameras' \`detector_width\`): smaller plates, more CPU" " @768" --detector-width 768
+  scenes "The same scenes with a second look on every frame (\`--second-look-below 1\`, 1.25× the width): more plates, 2.6× the CPU" ", two looks" --second-look-below 1
 else
   echo "(no plate data at $data: set PLATE_DATA to a folder of labelled sets)"
 fi

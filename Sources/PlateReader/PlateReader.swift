@@ -30,7 +30,8 @@ public final class PlateReader {
         /// Most places per frame where the detector looks again at twice the scale, because a few cells there
         /// hint at a plate too small to see at `detectorWidth` (0: never). Each costs about a tenth of the first pass.
         public var zoomWindows: Int
-        /// When a frame reads no plate, the detector looks once more at this many times `detectorWidth` (0: never).
+        /// When a frame reads no plate (or none surer than `secondLookBelow`), the detector looks once more at this
+        /// many times `detectorWidth` (0: never).
         /// It is sensitive to scale for plates 40–55 px wide at its input, so a plate missed at one scale is
         /// often found at another. Worth it for stills (a photo: one chance to read the car); not for a camera's
         /// stream, which sees each car in many frames at many sizes, and whose frames are mostly empty: on busy
@@ -58,7 +59,8 @@ public final class PlateReader {
         public var localProvinces: [Character]
 
         public init(regions: [PlateRegion] = [.cn], minPlateWidth: Int = 40, minConfidence: Double = 0.6,
-                    maxCandidates: Int = 6, detectorWidth: Int = 640, zoomWindows: Int = 6, secondLookScale: Double = 0, secondLookBelow: Double = 0,
+                    maxCandidates: Int = 6, detectorWidth: Int = 640, zoomWindows: Int = 6,
+                    secondLookScale: Double = 0, secondLookBelow: Double = 0,
                     catchAllCost: Double = Settings.defaultCatchAllCost, localProvinces: [Character] = []) {
             self.regions = regions
             self.minPlateWidth = minPlateWidth
@@ -116,11 +118,12 @@ public final class PlateReader {
     public func read(_ image: YCbCrImage) -> [PlateRead] {
         var reads = read(image, detectorWidth: settings.detectorWidth)
         let scale = settings.secondLookScale
-        guard reads.allSatisfy({ $0.confidence <= settings.secondLookBelow }), learned != nil, scale > 0, scale.isFinite else { return reads }
+        guard reads.allSatisfy({ $0.confidence <= settings.secondLookBelow }), learned != nil, scale > 0, scale.isFinite
+        else { return reads }
         // The detector does not enlarge: past the frame's width it would see what it saw.
         let second = Int(min(Double(image.width), (Double(settings.detectorWidth) * scale).rounded()))
         guard second != min(settings.detectorWidth, image.width) else { return reads }
-        for read in read(image, detectorWidth: second) { Self.merge(read, into: &reads) }
+        for found in read(image, detectorWidth: second) { Self.merge(found, into: &reads) }
         return reads.sorted { $0.confidence > $1.confidence }
     }
 

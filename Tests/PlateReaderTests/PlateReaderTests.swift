@@ -9,9 +9,21 @@ import TestSupport
 @Suite(.timeLimit(.minutes(2)))
 struct PlateReaderTests {
     static func bundledReader(_ regions: [PlateRegion] = [.cn]) throws -> PlateReader {
+        try bundledReader(settings: .init(regions: regions))
+    }
+
+    static func bundledReader(settings: PlateReader.Settings) throws -> PlateReader {
         PlateReader(model: try RecognizerModel(contentsOf: try #require(PlateReader.bundledModelURL)),
                     detector: try PlateReader.bundledDetectorURL.map { try DetectorModel(contentsOf: $0) },
-                    settings: .init(regions: regions))
+                    settings: settings)
+    }
+
+    /// A drawn Chinese plate on a 960×540 scene (`PlateDrawing.scene`), through JPEG like a camera's frame.
+    static func drawnFrame(plate: String, colour: String = "blue", angle: Int = 0, width: Int) throws -> YCbCrImage {
+        let dir = try TemporaryDirectory()
+        let file = dir.file("plate.png")
+        try PlateDrawing.scene(plate: plate, colour: colour, angle: angle, width: width, to: file)
+        return try JPEGDecoder().decode(try Data(contentsOf: PlateDrawing.jpeg(file, in: dir)))
     }
 
     @Test func blankTinyHugeAndNoisyFramesGiveNoReadAndNoCrash() throws {
@@ -39,10 +51,7 @@ struct PlateReaderTests {
     @Test(arguments: [("京A12345", "blue", 0, 340), ("粤BD12345", "green", 8, 360), ("沪C8K2Q7", "blue", -10, 220),
                       ("川AF369W", "blue", 4, 160)])
     func renderedChinesePlatesAreReadExactly(plate: String, colour: String, angle: Int, width: Int) throws {
-        let dir = try TemporaryDirectory()
-        let file = dir.file("plate.png")
-        try PlateDrawing.scene(plate: plate, colour: colour, angle: angle, width: width, to: file)
-        let image = try JPEGDecoder().decode(try Data(contentsOf: PlateDrawing.jpeg(file, in: dir)))
+        let image = try Self.drawnFrame(plate: plate, colour: colour, angle: angle, width: width)
         let reads = try Self.bundledReader().read(image)
         // Found, and everything after the province character read exactly, in the plate's format.
         #expect(reads.count == 1, "reads: \(reads.map(\.text))")
@@ -57,15 +66,10 @@ struct PlateReaderTests {
     /// A still that reads no plate at the detector's width is looked at once more at another scale (stills have
     /// one chance); a reader without the second look (cameras' streams) leaves it.
     @Test func aStillWithNoPlateAtTheFirstScaleIsLookedAtOnceMore() throws {
-        let dir = try TemporaryDirectory()
-        let file = dir.file("plate.png")
-        try PlateDrawing.scene(plate: "川AF369W", colour: "blue", angle: 0, width: 160, to: file)
-        let image = try JPEGDecoder().decode(try Data(contentsOf: PlateDrawing.jpeg(file, in: dir)))
+        let image = try Self.drawnFrame(plate: "川AF369W", width: 160)
         func reader(secondLook: Double) throws -> PlateReader {
             // At 64 px the 160-px plate is 11 px wide, far below what the detector finds; at 8× (512 px) it is 85 px.
-            PlateReader(model: try RecognizerModel(contentsOf: try #require(PlateReader.bundledModelURL)),
-                        detector: try PlateReader.bundledDetectorURL.map { try DetectorModel(contentsOf: $0) },
-                        settings: .init(regions: [.cn], detectorWidth: 64, zoomWindows: 0, secondLookScale: secondLook))
+            try Self.bundledReader(settings: .init(regions: [.cn], detectorWidth: 64, zoomWindows: 0, secondLookScale: secondLook))
         }
         #expect(try reader(secondLook: 0).read(image).isEmpty)
         let reads = try reader(secondLook: 8).read(image)
@@ -74,14 +78,9 @@ struct PlateReaderTests {
 
     /// With a second look on every frame, a plate both looks find is one read, not two.
     @Test func aPlateSeenByBothLooksIsOneRead() throws {
-        let dir = try TemporaryDirectory()
-        let file = dir.file("plate.png")
-        try PlateDrawing.scene(plate: "川AF369W", colour: "blue", angle: 0, width: 200, to: file)
-        let image = try JPEGDecoder().decode(try Data(contentsOf: PlateDrawing.jpeg(file, in: dir)))
-        let reader = PlateReader(model: try RecognizerModel(contentsOf: try #require(PlateReader.bundledModelURL)),
-                                 detector: try PlateReader.bundledDetectorURL.map { try DetectorModel(contentsOf: $0) },
-                                 settings: .init(regions: [.cn], detectorWidth: 480, secondLookScale: 1.6, secondLookBelow: 1))
-        let reads = reader.read(image)
+        let image = try Self.drawnFrame(plate: "川AF369W", width: 200)
+        let reads = try Self.bundledReader(settings: .init(regions: [.cn], detectorWidth: 480, secondLookScale: 1.6, secondLookBelow: 1))
+            .read(image)
         #expect(reads.map { String($0.text.dropFirst()) } == ["AF369W"], "reads: \(reads.map(\.text))")
     }
 

@@ -3,6 +3,7 @@
 // multiply-adds per frame. Swift cannot compile one function for AVX2 and
 // keep the rest portable, so the dispatch lives here in C.
 #include "plate_kernels.h"
+#include "cpu_features.h"
 
 #include <stddef.h>
 
@@ -109,7 +110,7 @@ static void gemm_avx2(const float *col, const float *packed, const float *bias, 
     }
 }
 
-static int has_avx2(void) {
+int cpd_cpu_has_avx2(void) {
     static int known = -1;  // benign race: every thread computes the same answer
     if (known < 0) {
         __builtin_cpu_init();
@@ -118,13 +119,13 @@ static int has_avx2(void) {
     return known;
 }
 #else
-static int has_avx2(void) { return 0; }
+int cpd_cpu_has_avx2(void) { return 0; }
 #endif
 
 void cpd_conv_gemm(const float *col, const float *packed, const float *bias, int relu,
                    int outputs, int k, int pixels, float *out) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (has_avx2()) {
+    if (cpd_cpu_has_avx2()) {
         gemm_avx2(col, packed, bias, relu, outputs, k, pixels, out);
         return;
     }
@@ -292,7 +293,7 @@ static void conv3x3_avx512(const float *padded, int channels, int height, int wi
     }
 }
 
-static int has_avx512(void) {
+int cpd_cpu_has_avx512(void) {
     static int known = -1;  // benign race, as above
     if (known < 0) {
         __builtin_cpu_init();
@@ -300,16 +301,18 @@ static int has_avx512(void) {
     }
     return known;
 }
+#else
+int cpd_cpu_has_avx512(void) { return 0; }
 #endif
 
 void cpd_conv3x3_strided(const float *padded, int channels, int height, int width, const float *packed,
                          const float *bias, int relu, int outputs, float *out, int out_row, int out_plane) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (has_avx512()) {
+    if (cpd_cpu_has_avx512()) {
         conv3x3_avx512(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row, (size_t)out_plane);
         return;
     }
-    if (has_avx2()) {
+    if (cpd_cpu_has_avx2()) {
         conv3x3_avx2(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row, (size_t)out_plane);
         return;
     }
@@ -317,12 +320,129 @@ void cpd_conv3x3_strided(const float *padded, int channels, int height, int widt
     conv3x3_portable(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row, (size_t)out_plane);
 }
 
+// A 3x3 convolution followed by 2x2 stride-2 max pooling, fused: the convolution's full-size output (the first
+// detector layer's is 7 MB a frame) never goes to memory. ReLU commutes with the max, so it is applied after.
+static float conv3x3_at(const float *padded, int channels, int height, int width, const float *w, float bias, int i, int y,
+                        int x) {
+    const int pw = width + 2, plane = (height + 2) * pw;
+    float sum = bias;
+    for (int c = 0; c < channels; c++) {
+        const float *src = padded + (size_t)c * plane + (size_t)y * pw + x;
+        for (int dy = 0; dy < 3; dy++)
+            for (int dx = 0; dx < 3; dx++) sum += src[dy * pw + dx] * w[((c * 3 + dy) * 3 + dx) * 4 + i];
+    }
+    return sum;
+}
+
+/// Pooled outputs from column `ox` on, one at a time (the portable kernel, and the vector kernel's last columns).
+static void conv3x3_pool2_columns(const float *padded, int channels, int height, int width, const float *packed,
+                                  const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane,
+                                  int oy, int from) {
+    const int k = channels * 9;
+    for (int ox = from; ox < width / 2; ox++)
+        for (int o = 0; o < outputs; o++) {
+            const float *w = packed + (size_t)(o / 4) * k * 4;
+            float best = conv3x3_at(padded, channels, height, width, w, bias[o], o % 4, 2 * oy, 2 * ox);
+            for (int q = 1; q < 4; q++) {
+                const float v = conv3x3_at(padded, channels, height, width, w, bias[o], o % 4, 2 * oy + q / 2, 2 * ox + q % 2);
+                if (v > best) best = v;
+            }
+            out[(size_t)o * out_plane + (size_t)oy * out_row + ox] = relu && best < 0 ? 0.0f : best;
+        }
+}
+
+void cpd_conv3x3_pool2_portable(const float *padded, int channels, int height, int width, const float *packed,
+                                const float *bias, int relu, int outputs, float *out, int out_row, int out_plane) {
+    for (int oy = 0; oy < height / 2; oy++)
+        conv3x3_pool2_columns(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row,
+                              (size_t)out_plane, oy, 0);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/// 4 outputs x 16 pixels of row y of the convolution (bias included, no ReLU), as conv3x3_avx2's inner block.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void conv3x3_row16(const float *padded, int channels, int height, int width, const float *w,
+                                 const float *b, int y, int x, __m256 acc[4][2]) {
+    const int pw = width + 2, plane = (height + 2) * pw;
+    for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = _mm256_set1_ps(b[i]);
+    for (int c = 0; c < channels; c++) {
+        const float *row = padded + (size_t)c * plane + (size_t)y * pw + x;
+        for (int dy = 0; dy < 3; dy++, row += pw) {
+            for (int dx = 0; dx < 3; dx++, w += 4) {
+                const __m256 s0 = _mm256_loadu_ps(row + dx), s1 = _mm256_loadu_ps(row + dx + 8);
+                for (int i = 0; i < 4; i++) {
+                    const __m256 v = _mm256_broadcast_ss(w + i);
+                    acc[i][0] = _mm256_fmadd_ps(s0, v, acc[i][0]);
+                    acc[i][1] = _mm256_fmadd_ps(s1, v, acc[i][1]);
+                }
+            }
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void conv3x3_pool2_avx2(const float *padded, int channels, int height, int width, const float *packed,
+                               const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
+    const __m256 zero = _mm256_setzero_ps();
+    const int k = channels * 9, oh = height / 2;
+    for (int group = 0; group < (outputs + 3) / 4; group++) {
+        const int o0 = group * 4;
+        const float *w = packed + (size_t)group * k * 4;
+        float b[4];
+        for (int i = 0; i < 4; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+        for (int oy = 0; oy < oh; oy++) {
+            int x = 0;
+            for (; x + 16 <= width; x += 16) {
+                __m256 top[4][2], bottom[4][2];
+                conv3x3_row16(padded, channels, height, width, w, b, 2 * oy, x, top);
+                conv3x3_row16(padded, channels, height, width, w, b, 2 * oy + 1, x, bottom);
+                for (int i = 0; i < 4 && o0 + i < outputs; i++) {
+                    const __m256 a = _mm256_max_ps(top[i][0], bottom[i][0]), c = _mm256_max_ps(top[i][1], bottom[i][1]);
+                    __m256 pooled = _mm256_max_ps(_mm256_shuffle_ps(a, c, 0x88), _mm256_shuffle_ps(a, c, 0xDD));
+                    pooled = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(pooled), 0xD8));
+                    if (relu) pooled = _mm256_max_ps(pooled, zero);
+                    _mm256_storeu_ps(out + (size_t)(o0 + i) * out_plane + (size_t)oy * out_row + x / 2, pooled);
+                }
+            }
+            if (x / 2 < width / 2) {
+                const int n = outputs - o0 < 4 ? outputs - o0 : 4;
+                conv3x3_pool2_columns(padded, channels, height, width, w, b, relu, n, out + (size_t)o0 * out_plane,
+                                      out_row, out_plane, oy, x / 2);
+            }
+        }
+    }
+}
+#endif
+
+void cpd_conv3x3_pool2_strided(const float *padded, int channels, int height, int width, const float *packed,
+                               const float *bias, int relu, int outputs, float *out, int out_row, int out_plane) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (cpd_cpu_has_avx2()) {
+        conv3x3_pool2_avx2(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row,
+                           (size_t)out_plane);
+        return;
+    }
+#endif
+    cpd_conv3x3_pool2_portable(padded, channels, height, width, packed, bias, relu, outputs, out, out_row, out_plane);
+}
+
+int cpd_conv3x3_prefers_fused_pool(void) { return cpd_cpu_has_avx2() && !cpd_cpu_has_avx512(); }
+
 void cpd_conv3x3(const float *padded, int channels, int height, int width, const float *packed, const float *bias,
                  int relu, int outputs, float *out) {
     cpd_conv3x3_strided(padded, channels, height, width, packed, bias, relu, outputs, out, width, height * width);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/// Pooled columns from..<to of one output row (the vector kernels' last columns).
+static void pool2x2_columns(const float *top, const float *bottom, int from, int to, float *dst) {
+    for (int ox = from; ox < to; ox++) {
+        const float p = top[2 * ox] > top[2 * ox + 1] ? top[2 * ox] : top[2 * ox + 1];
+        const float q = bottom[2 * ox] > bottom[2 * ox + 1] ? bottom[2 * ox] : bottom[2 * ox + 1];
+        dst[ox] = p > q ? p : q;
+    }
+}
+
 // 2x2 stride-2 pooling, 16 outputs a step: the larger of two rows, then of each pair of neighbours
 // (even and odd lanes of 32 inputs, gathered by one permute each).
 __attribute__((target("avx512f")))
@@ -343,11 +463,33 @@ static void max_pool2x2_avx512(const float *in, int channels, int height, int wi
                 _mm512_storeu_ps(dst + (size_t)oy * out_row + ox,
                                  _mm512_max_ps(_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b)));
             }
-            for (; ox < ow; ox++) {
-                const float p = top[2 * ox] > top[2 * ox + 1] ? top[2 * ox] : top[2 * ox + 1];
-                const float q = bottom[2 * ox] > bottom[2 * ox + 1] ? bottom[2 * ox] : bottom[2 * ox + 1];
-                dst[(size_t)oy * out_row + ox] = p > q ? p : q;
+            pool2x2_columns(top, bottom, ox, ow, dst + (size_t)oy * out_row);
+        }
+    }
+}
+#endif
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The same with 256-bit vectors, 8 outputs a step (the larger of two rows, then of each pair of neighbours, gathered
+// by an in-lane shuffle and a cross-lane permute).
+__attribute__((target("avx2")))
+static void max_pool2x2_avx2(const float *in, int channels, int height, int width, float *out, size_t out_row,
+                             size_t out_plane) {
+    const int oh = (height - 2) / 2 + 1, ow = (width - 2) / 2 + 1;
+    for (int c = 0; c < channels; c++) {
+        const float *plane = in + (size_t)c * height * width;
+        float *dst = out + (size_t)c * out_plane;
+        for (int oy = 0; oy < oh; oy++) {
+            const float *top = plane + (size_t)oy * 2 * width, *bottom = top + width;
+            int ox = 0;
+            for (; ox + 8 <= ow; ox += 8) {
+                const __m256 a = _mm256_max_ps(_mm256_loadu_ps(top + 2 * ox), _mm256_loadu_ps(bottom + 2 * ox));
+                const __m256 b = _mm256_max_ps(_mm256_loadu_ps(top + 2 * ox + 8), _mm256_loadu_ps(bottom + 2 * ox + 8));
+                const __m256 pairs = _mm256_max_ps(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
+                _mm256_storeu_ps(dst + (size_t)oy * out_row + ox,
+                                 _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(pairs), 0xD8)));
             }
+            pool2x2_columns(top, bottom, ox, ow, dst + (size_t)oy * out_row);
         }
     }
 }
@@ -357,8 +499,12 @@ void cpd_max_pool_strided(const float *in, int channels, int height, int width, 
                           float *out, int out_row_, int out_plane_) {
     const size_t out_row = (size_t)out_row_, out_plane = (size_t)out_plane_;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && has_avx512()) {
+    if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && cpd_cpu_has_avx512()) {
         max_pool2x2_avx512(in, channels, height, width, out, out_row, out_plane);
+        return;
+    }
+    if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && cpd_cpu_has_avx2()) {
+        max_pool2x2_avx2(in, channels, height, width, out, out_row, out_plane);
         return;
     }
 #endif
@@ -422,4 +568,4 @@ void cpd_area_shrink(const unsigned char *src, int stride, int width, const int 
     }
 }
 
-const char *cpd_conv_kernel_name(void) { return has_avx2() ? "avx2+fma" : "portable"; }
+const char *cpd_conv_kernel_name(void) { return cpd_cpu_has_avx2() ? "avx2+fma" : "portable"; }

@@ -135,6 +135,87 @@ struct ConvolutionKernelTests {
         } } }
     }
 
+    /// Winograd's F(2x2, 3x3) against the direct kernel, both its AVX2 and portable paths: odd heights and widths
+    /// (a tile half outside), rows narrower than a block of tiles and several blocks wide, output counts that are not
+    /// a multiple of 4, with and without ReLU, into a bordered layout whose border it must leave alone.
+    @Test(arguments: [(channels: 8, height: 5, width: 21, outputs: 6), (channels: 3, height: 1, width: 1, outputs: 1),
+                      (channels: 16, height: 4, width: 32, outputs: 13), (channels: 9, height: 7, width: 45, outputs: 4),
+                      (channels: 24, height: 3, width: 80, outputs: 5), (channels: 2, height: 2, width: 2, outputs: 3)])
+    func winogradMatchesTheDirectConvolution(channels: Int, height: Int, width: Int, outputs: Int) {
+        var generator = SeededGenerator(seed: UInt64(channels * 100 + width))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        let pw = width + 2, plane = (height + 2) * pw
+        var padded = [Float](repeating: 0, count: channels * plane)
+        for c in 0..<channels { for y in 1...height { for x in 1...width { padded[c * plane + y * pw + x] = random(1)[0] } } }
+        let weights = random(outputs * channels * 9), bias = random(outputs)
+        let k = channels * 9
+        var packed = [Float](repeating: 0, count: (outputs + 3) / 4 * k * 4)
+        for o in 0..<outputs { for r in 0..<k { packed[((o / 4) * k + r) * 4 + o % 4] = weights[o * k + r] } }
+        var transformed = [Float](repeating: .nan, count: cpd_winograd_weight_floats(Int32(channels), Int32(outputs)))
+        cpd_winograd_weights(weights, Int32(channels), Int32(outputs), &transformed)
+        var scratch = [Float](repeating: .nan, count: cpd_winograd_scratch_floats(Int32(channels), Int32(width)))
+        for relu in [Int32(0), 1] {
+            var direct = [Float](repeating: 0, count: outputs * height * width)
+            cpd_conv3x3_portable(padded, Int32(channels), Int32(height), Int32(width), packed, bias, relu, Int32(outputs), &direct)
+            for portable in [false, true] {
+                var bordered = [Float](repeating: -7, count: outputs * plane)
+                bordered.withUnsafeMutableBufferPointer { out in
+                    let run = portable ? cpd_conv3x3_winograd_portable : cpd_conv3x3_winograd
+                    run(padded, Int32(channels), Int32(height), Int32(width), transformed, bias, relu, Int32(outputs),
+                        out.baseAddress! + pw + 1, Int32(pw), Int32(plane), &scratch)
+                }
+                for o in 0..<outputs { for y in 0..<(height + 2) { for x in 0..<pw {
+                    let value = bordered[o * plane + y * pw + x]
+                    if y == 0 || y == height + 1 || x == 0 || x == width + 1 {
+                        #expect(value == -7, "border o \(o) y \(y) x \(x) portable \(portable)")
+                    } else {
+                        let expected = direct[(o * height + y - 1) * width + x - 1]
+                        #expect(abs(value - expected) < 1e-4, "o \(o) y \(y) x \(x) relu \(relu) portable \(portable)")
+                    }
+                } } }
+            }
+        }
+    }
+
+    /// The fused convolution + 2×2 pooling against the two run one after the other, vector and portable paths: widths
+    /// with and without a last column the vector path leaves to the scalar one, odd sizes (the last row or column
+    /// dropped), output counts that are not a multiple of 4, into a bordered layout.
+    @Test(arguments: [(channels: 1, height: 6, width: 40, outputs: 8), (channels: 3, height: 5, width: 37, outputs: 6),
+                      (channels: 2, height: 2, width: 2, outputs: 1), (channels: 8, height: 9, width: 16, outputs: 13)])
+    func fusedPoolingMatchesConvolutionThenPooling(channels: Int, height: Int, width: Int, outputs: Int) {
+        var generator = SeededGenerator(seed: UInt64(channels * 10 + width))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        let pw = width + 2, plane = (height + 2) * pw
+        var padded = [Float](repeating: 0, count: channels * plane)
+        for c in 0..<channels { for y in 1...height { for x in 1...width { padded[c * plane + y * pw + x] = random(1)[0] } } }
+        let k = channels * 9
+        let packed = random((outputs + 3) / 4 * k * 4), bias = random(outputs)
+        let oh = height / 2, ow = width / 2, opw = ow + 2, oplane = (oh + 2) * opw
+        for relu in [Int32(0), 1] {
+            var dense = [Float](repeating: 0, count: outputs * height * width)
+            cpd_conv3x3_portable(padded, Int32(channels), Int32(height), Int32(width), packed, bias, relu, Int32(outputs), &dense)
+            var expected = [Float](repeating: 0, count: outputs * oh * ow)
+            cpd_max_pool(dense, Int32(outputs), Int32(height), Int32(width), 2, 2, 2, 2, &expected)
+            for portable in [false, true] {
+                var fused = [Float](repeating: -7, count: outputs * oplane)
+                fused.withUnsafeMutableBufferPointer { out in
+                    let run = portable ? cpd_conv3x3_pool2_portable : cpd_conv3x3_pool2_strided
+                    run(padded, Int32(channels), Int32(height), Int32(width), packed, bias, relu, Int32(outputs),
+                        out.baseAddress! + opw + 1, Int32(opw), Int32(oplane))
+                }
+                for o in 0..<outputs { for y in 0..<(oh + 2) { for x in 0..<opw {
+                    let value = fused[o * oplane + y * opw + x]
+                    if y == 0 || y == oh + 1 || x == 0 || x == ow + 1 {
+                        #expect(value == -7, "border o \(o) y \(y) x \(x) portable \(portable)")
+                    } else {
+                        #expect(abs(value - expected[(o * oh + y - 1) * ow + x - 1]) < 1e-4,
+                                "o \(o) y \(y) x \(x) relu \(relu) portable \(portable)")
+                    }
+                } } }
+            }
+        }
+    }
+
     @Test func maxPoolingTakesTheLargestOfEachWindow() {
         let input: [Float] = [1, 5, 2, 0, 3, 4, 9, 8, -1, -2, -3, -4]  // 1 channel, 3 × 4
         var square = [Float](repeating: 0, count: 2)

@@ -1,6 +1,8 @@
 #ifndef PLATE_KERNELS_H
 #define PLATE_KERNELS_H
 
+#include <stddef.h>
+
 /// The convolution's matrix product, the plate reader's hot loop:
 /// out[o][p] = bias[o] + sum_r W[o][r] * col[r][p], then ReLU when `relu`.
 /// `packed` holds the weights as [outputs/4][k][4] (four outputs' weights
@@ -49,5 +51,40 @@ void cpd_max_pool_strided(const float *in, int channels, int height, int width, 
 
 /// Which kernel `cpd_conv_gemm` uses: "avx2+fma" or "portable".
 const char *cpd_conv_kernel_name(void);
+
+/// Winograd F(2x2, 3x3) for the same 3x3 "same" convolutions as `cpd_conv3x3_strided` (same `padded` input and
+/// output layout): 2.25x fewer multiply-adds, for the layers with enough input channels that the transforms
+/// cost less than they save (`cpd_conv3x3_prefers_winograd`). Results equal the direct kernel's up to rounding.
+/// `transformed` comes from `cpd_winograd_weights` (once per model); `scratch` holds at least
+/// `cpd_winograd_scratch_floats(channels, width)` floats (reused between calls). AVX2+FMA where the CPU has them.
+void cpd_conv3x3_winograd(const float *padded, int channels, int height, int width, const float *transformed,
+                          const float *bias, int relu, int outputs, float *out, int out_row, int out_plane, float *scratch);
+
+/// The portable Winograd kernel, whatever the CPU (exposed for tests).
+void cpd_conv3x3_winograd_portable(const float *padded, int channels, int height, int width, const float *transformed,
+                                   const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
+                                   float *scratch);
+
+/// 3x3 weights `[outputs][channels][3][3]` transformed for `cpd_conv3x3_winograd` into
+/// `cpd_winograd_weight_floats(channels, outputs)` floats.
+void cpd_winograd_weights(const float *weights, int channels, int outputs, float *transformed);
+size_t cpd_winograd_weight_floats(int channels, int outputs);
+size_t cpd_winograd_scratch_floats(int channels, int width);
+
+/// Whether a 3x3 layer with this many input channels runs faster through `cpd_conv3x3_winograd` on this CPU.
+int cpd_conv3x3_prefers_winograd(int channels);
+
+/// `cpd_conv3x3_strided` followed by 2x2 stride-2 max pooling, in one pass: out holds `outputs` planes of
+/// (height/2) x (width/2) (rows `out_row` apart, planes `out_plane`), and the full-size convolution output is never
+/// written (for the first layers, whose outputs are megabytes, that memory traffic was most of the pooling's time).
+void cpd_conv3x3_pool2_strided(const float *padded, int channels, int height, int width, const float *packed,
+                               const float *bias, int relu, int outputs, float *out, int out_row, int out_plane);
+
+/// The portable fused kernel, whatever the CPU (exposed for tests).
+void cpd_conv3x3_pool2_portable(const float *padded, int channels, int height, int width, const float *packed,
+                                const float *bias, int relu, int outputs, float *out, int out_row, int out_plane);
+
+/// Whether a direct 3x3 convolution followed by a 2x2 pool runs faster fused on this CPU.
+int cpd_conv3x3_prefers_fused_pool(void);
 
 #endif

@@ -1,8 +1,9 @@
 import CPlateKernels
 
-/// Runs a plate model's layers. Convolutions are im2col + a matrix product
-/// (`cpd_conv_gemm`: AVX2+FMA where the CPU has it, portable C otherwise);
-/// all buffers are allocated once and reused, so reading a plate allocates
+/// Runs a plate model's layers. 3×3 convolutions (most of the work) run in C on the CPU's vectors: directly,
+/// by Winograd's F(2×2, 3×3) where the input has enough channels, or fused with the 2×2 pooling after them
+/// (the kernels say which is faster on this CPU); other convolutions are im2col + a matrix product
+/// (`cpd_conv_gemm`). All buffers are allocated once and reused, so reading a plate allocates
 /// nothing per pixel. Not thread-safe: one per worker.
 final class Network {
     let layers: [ModelLayer]
@@ -20,6 +21,14 @@ final class Network {
     /// one, so it writes its output with the zero border that one reads. Fixed by the model: worked out once.
     private let threeByThree: [Bool]
     private let bordersOutput: [Bool]
+    /// Per layer: its weights transformed for the Winograd kernel, where this CPU runs that layer faster so
+    /// (`cpd_conv3x3_prefers_winograd`); empty where the direct kernel runs it.
+    private let winograd: [[Float]]
+    /// Per layer: whether it is a direct 3×3 convolution that runs fused with the 2×2 pooling after it
+    /// (`cpd_conv3x3_pool2_strided`: its full-size output never goes to memory), where this CPU runs that faster.
+    private let fusesPool: [Bool]
+    /// The Winograd kernel's working memory (one row of transformed tiles), grown to the widest layer seen.
+    private var scratch: [Float] = []
 
     convenience init(model: RecognizerModel) {
         self.init(layers: model.layers)
@@ -38,7 +47,21 @@ final class Network {
             return packed
         }
         threeByThree = layers.map(Self.isConv3x3)
+        let winograd: [[Float]] = layers.map { layer in
+            guard Self.isConv3x3(layer), case .conv(let c) = layer, cpd_conv3x3_prefers_winograd(Int32(c.inChannels)) != 0
+            else { return [] }
+            var transformed = [Float](repeating: 0, count: cpd_winograd_weight_floats(Int32(c.inChannels), Int32(c.outChannels)))
+            cpd_winograd_weights(c.weights, Int32(c.inChannels), Int32(c.outChannels), &transformed)
+            return transformed
+        }
         bordersOutput = layers.indices.map { $0 + 1 < layers.count && Self.isConv3x3(layers[$0 + 1]) }
+        self.winograd = winograd
+        let fusing = cpd_conv3x3_prefers_fused_pool() != 0
+        fusesPool = layers.indices.map { index in
+            guard fusing, Self.isConv3x3(layers[index]), winograd[index].isEmpty, index + 1 < layers.count,
+                  case .maxPool(2, 2, 2, 2) = layers[index + 1] else { return false }
+            return true
+        }
     }
 
     /// The recogniser's pass: `input` is `channels × height × width` of the model's input size, already
@@ -68,14 +91,25 @@ final class Network {
                 }
             }
         }
+        var pooled = false  // the layer before was a convolution fused with this pooling
         for (index, layer) in layers.enumerated() {
-            let border = bordersOutput[index]
+            if pooled {
+                pooled = false
+                continue
+            }
+            var border = bordersOutput[index]
             switch layer {
             case .conv(let conv):
-                let outHeight = conv.samePadding ? height : height - conv.kh + 1
-                let outWidth = conv.samePadding ? width : width - conv.kw + 1
+                var outHeight = conv.samePadding ? height : height - conv.kh + 1
+                var outWidth = conv.samePadding ? width : width - conv.kw + 1
                 if threeByThree[index] {
-                    convolve3x3(conv, packed: packed[index], height: height, width: width, border: border)
+                    pooled = fusesPool[index] && height >= 2 && width >= 2
+                    if pooled {
+                        // The output is the pooling's: its size, and the border the layer after the pooling reads.
+                        (outHeight, outWidth, border) = (height / 2, width / 2, bordersOutput[index + 1])
+                    }
+                    convolve3x3(conv, packed: packed[index], winograd: winograd[index], height: height, width: width,
+                                border: border, pooled: pooled)
                     bordered = border
                 } else {
                     convolve(conv, packed: packed[index], height: height, width: width, outHeight: outHeight, outWidth: outWidth)
@@ -155,8 +189,12 @@ final class Network {
     /// 3×3 same convolutions (most of the work) without an im2col matrix: the kernel reads the nine taps
     /// straight from planes with a one-pixel zero border — `bufferA` itself when the layer before wrote it so,
     /// else a bordered copy. With `border` the output gets the same border, for the next 3×3 convolution.
-    private func convolve3x3(_ conv: ModelConvolution, packed: [Float], height: Int, width: Int, border: Bool) {
+    /// `pooled`: the output is max-pooled 2×2 on the way (half the height and width).
+    private func convolve3x3(_ conv: ModelConvolution, packed: [Float], winograd: [Float], height: Int, width: Int,
+                             border: Bool, pooled: Bool = false) {
         let pw = width + 2, plane = (height + 2) * pw
+        let (outHeight, outWidth) = pooled ? (height / 2, width / 2) : (height, width)
+        let outRow = border ? outWidth + 2 : outWidth
         if !bordered {
             let count = conv.inChannels * plane
             if columns.count < count { columns = [Float](repeating: 0, count: count) }
@@ -166,20 +204,32 @@ final class Network {
                 }
             }
         }
-        let outPlane = border ? plane : height * width
+        let outPlane = border ? (outHeight + 2) * outRow : outHeight * outWidth
         if bufferB.count < conv.outChannels * outPlane { bufferB = [Float](repeating: 0, count: conv.outChannels * outPlane) }
+        if !winograd.isEmpty {
+            let needed = cpd_winograd_scratch_floats(Int32(conv.inChannels), Int32(width))
+            if scratch.count < needed { scratch = [Float](repeating: 0, count: needed) }
+        }
         (bordered ? bufferA : columns).withUnsafeBufferPointer { padded in
             packed.withUnsafeBufferPointer { w in
                 conv.bias.withUnsafeBufferPointer { bias in
                     bufferB.withUnsafeMutableBufferPointer { out in
                         var dst = out.baseAddress!
                         if border {
-                            Self.clearBorders(dst, planes: conv.outChannels, height: height, width: width)
-                            dst += pw + 1
+                            Self.clearBorders(dst, planes: conv.outChannels, height: outHeight, width: outWidth)
+                            dst += outRow + 1
                         }
-                        cpd_conv3x3_strided(padded.baseAddress!, Int32(conv.inChannels), Int32(height), Int32(width), w.baseAddress!,
-                                            bias.baseAddress!, conv.relu ? 1 : 0, Int32(conv.outChannels), dst,
-                                            Int32(border ? pw : width), Int32(outPlane))
+                        let (channels, relu, outputs) = (Int32(conv.inChannels), Int32(conv.relu ? 1 : 0), Int32(conv.outChannels))
+                        if pooled {
+                            cpd_conv3x3_pool2_strided(padded.baseAddress!, channels, Int32(height), Int32(width), w.baseAddress!,
+                                                      bias.baseAddress!, relu, outputs, dst, Int32(outRow), Int32(outPlane))
+                        } else if winograd.isEmpty {
+                            cpd_conv3x3_strided(padded.baseAddress!, channels, Int32(height), Int32(width), w.baseAddress!,
+                                                bias.baseAddress!, relu, outputs, dst, Int32(outRow), Int32(outPlane))
+                        } else {
+                            cpd_conv3x3_winograd(padded.baseAddress!, channels, Int32(height), Int32(width), winograd,
+                                                 bias.baseAddress!, relu, outputs, dst, Int32(outRow), Int32(outPlane), &scratch)
+                        }
                     }
                 }
             }

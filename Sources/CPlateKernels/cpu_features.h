@@ -1,0 +1,8 @@
+#ifndef CPD_CPU_FEATURES_H
+#define CPD_CPU_FEATURES_H
+
+// What the CPU can run, found once (benign race: every thread computes the same answer). Internal to the kernels.
+int cpd_cpu_has_avx2(void);    // AVX2 and FMA
+int cpd_cpu_has_avx512(void);  // AVX-512F
+
+#endif

@@ -167,6 +167,28 @@ void cpd_conv3x3_portable(const float *padded, int channels, int height, int wid
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/// 4 outputs x 16 pixels of row y of the convolution (bias included, no ReLU): the block of conv3x3_avx2 and
+/// conv3x3_pool2_avx2.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void conv3x3_row16(const float *padded, int channels, int height, int width, const float *w,
+                                 const float *b, int y, int x, __m256 acc[4][2]) {
+    const int pw = width + 2, plane = (height + 2) * pw;
+    for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = _mm256_set1_ps(b[i]);
+    for (int c = 0; c < channels; c++) {
+        const float *row = padded + (size_t)c * plane + (size_t)y * pw + x;
+        for (int dy = 0; dy < 3; dy++, row += pw) {
+            for (int dx = 0; dx < 3; dx++, w += 4) {
+                const __m256 s0 = _mm256_loadu_ps(row + dx), s1 = _mm256_loadu_ps(row + dx + 8);
+                for (int i = 0; i < 4; i++) {
+                    const __m256 v = _mm256_broadcast_ss(w + i);
+                    acc[i][0] = _mm256_fmadd_ps(s0, v, acc[i][0]);
+                    acc[i][1] = _mm256_fmadd_ps(s1, v, acc[i][1]);
+                }
+            }
+        }
+    }
+}
+
 // AVX2 + FMA: along each output row, 4 outputs x 16 pixels in 8 accumulators; the nine taps of every input
 // channel are read straight from the padded planes (rows are contiguous, so each tap is one unaligned load).
 __attribute__((target("avx2,fma")))
@@ -182,26 +204,8 @@ static void conv3x3_avx2(const float *padded, int channels, int height, int widt
         for (int y = 0; y < height; y++) {
             int x = 0;
             for (; x + 16 <= width; x += 16) {
-                __m256 a0 = _mm256_set1_ps(b[0]), a1 = a0, c0 = _mm256_set1_ps(b[1]), c1 = c0;
-                __m256 d0 = _mm256_set1_ps(b[2]), d1 = d0, e0 = _mm256_set1_ps(b[3]), e1 = e0;
-                const float *wr = w;
-                for (int c = 0; c < channels; c++) {
-                    const float *row = padded + (size_t)c * plane + (size_t)y * pw + x;
-                    for (int dy = 0; dy < 3; dy++, row += pw) {
-                        for (int dx = 0; dx < 3; dx++, wr += 4) {
-                            const __m256 s0 = _mm256_loadu_ps(row + dx), s1 = _mm256_loadu_ps(row + dx + 8);
-                            __m256 v = _mm256_broadcast_ss(wr);
-                            a0 = _mm256_fmadd_ps(s0, v, a0); a1 = _mm256_fmadd_ps(s1, v, a1);
-                            v = _mm256_broadcast_ss(wr + 1);
-                            c0 = _mm256_fmadd_ps(s0, v, c0); c1 = _mm256_fmadd_ps(s1, v, c1);
-                            v = _mm256_broadcast_ss(wr + 2);
-                            d0 = _mm256_fmadd_ps(s0, v, d0); d1 = _mm256_fmadd_ps(s1, v, d1);
-                            v = _mm256_broadcast_ss(wr + 3);
-                            e0 = _mm256_fmadd_ps(s0, v, e0); e1 = _mm256_fmadd_ps(s1, v, e1);
-                        }
-                    }
-                }
-                __m256 rows[4][2] = {{a0, a1}, {c0, c1}, {d0, d1}, {e0, e1}};
+                __m256 rows[4][2];
+                conv3x3_row16(padded, channels, height, width, w, b, y, x, rows);
                 for (int i = 0; i < 4 && o0 + i < outputs; i++) {
                     float *dst = out + (size_t)(o0 + i) * out_plane + (size_t)y * out_row + x;
                     _mm256_storeu_ps(dst, relu ? _mm256_max_ps(rows[i][0], zero) : rows[i][0]);
@@ -359,27 +363,6 @@ void cpd_conv3x3_pool2_portable(const float *padded, int channels, int height, i
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-/// 4 outputs x 16 pixels of row y of the convolution (bias included, no ReLU), as conv3x3_avx2's inner block.
-__attribute__((target("avx2,fma"), always_inline))
-static inline void conv3x3_row16(const float *padded, int channels, int height, int width, const float *w,
-                                 const float *b, int y, int x, __m256 acc[4][2]) {
-    const int pw = width + 2, plane = (height + 2) * pw;
-    for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = _mm256_set1_ps(b[i]);
-    for (int c = 0; c < channels; c++) {
-        const float *row = padded + (size_t)c * plane + (size_t)y * pw + x;
-        for (int dy = 0; dy < 3; dy++, row += pw) {
-            for (int dx = 0; dx < 3; dx++, w += 4) {
-                const __m256 s0 = _mm256_loadu_ps(row + dx), s1 = _mm256_loadu_ps(row + dx + 8);
-                for (int i = 0; i < 4; i++) {
-                    const __m256 v = _mm256_broadcast_ss(w + i);
-                    acc[i][0] = _mm256_fmadd_ps(s0, v, acc[i][0]);
-                    acc[i][1] = _mm256_fmadd_ps(s1, v, acc[i][1]);
-                }
-            }
-        }
-    }
-}
-
 __attribute__((target("avx2,fma")))
 static void conv3x3_pool2_avx2(const float *padded, int channels, int height, int width, const float *packed,
                                const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
@@ -443,53 +426,48 @@ static void pool2x2_columns(const float *top, const float *bottom, int from, int
     }
 }
 
-// 2x2 stride-2 pooling, 16 outputs a step: the larger of two rows, then of each pair of neighbours
-// (even and odd lanes of 32 inputs, gathered by one permute each).
+/// One output row of 2x2 stride-2 pooling from input rows `top` and `bottom`, as many columns as the vectors
+/// take; returns where it stopped (pool2x2_columns does the rest).
+typedef int (*pool2x2_row)(const float *top, const float *bottom, int ow, float *dst);
+
+// 16 outputs a step: the larger of two rows, then of each pair of neighbours (even and odd lanes of 32 inputs,
+// gathered by one permute each).
 __attribute__((target("avx512f")))
-static void max_pool2x2_avx512(const float *in, int channels, int height, int width, float *out, size_t out_row,
-                               size_t out_plane) {
-    const int oh = (height - 2) / 2 + 1, ow = (width - 2) / 2 + 1;
+static int pool2x2_row_avx512(const float *top, const float *bottom, int ow, float *dst) {
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
-    for (int c = 0; c < channels; c++) {
-        const float *plane = in + (size_t)c * height * width;
-        float *dst = out + (size_t)c * out_plane;
-        for (int oy = 0; oy < oh; oy++) {
-            const float *top = plane + (size_t)oy * 2 * width, *bottom = top + width;
-            int ox = 0;
-            for (; ox + 16 <= ow; ox += 16) {
-                const __m512 a = _mm512_max_ps(_mm512_loadu_ps(top + 2 * ox), _mm512_loadu_ps(bottom + 2 * ox));
-                const __m512 b = _mm512_max_ps(_mm512_loadu_ps(top + 2 * ox + 16), _mm512_loadu_ps(bottom + 2 * ox + 16));
-                _mm512_storeu_ps(dst + (size_t)oy * out_row + ox,
-                                 _mm512_max_ps(_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b)));
-            }
-            pool2x2_columns(top, bottom, ox, ow, dst + (size_t)oy * out_row);
-        }
+    int ox = 0;
+    for (; ox + 16 <= ow; ox += 16) {
+        const __m512 a = _mm512_max_ps(_mm512_loadu_ps(top + 2 * ox), _mm512_loadu_ps(bottom + 2 * ox));
+        const __m512 b = _mm512_max_ps(_mm512_loadu_ps(top + 2 * ox + 16), _mm512_loadu_ps(bottom + 2 * ox + 16));
+        _mm512_storeu_ps(dst + ox, _mm512_max_ps(_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b)));
     }
+    return ox;
 }
-#endif
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-// The same with 256-bit vectors, 8 outputs a step (the larger of two rows, then of each pair of neighbours, gathered
-// by an in-lane shuffle and a cross-lane permute).
+// 8 outputs a step: the same with an in-lane shuffle and a cross-lane permute.
 __attribute__((target("avx2")))
-static void max_pool2x2_avx2(const float *in, int channels, int height, int width, float *out, size_t out_row,
-                             size_t out_plane) {
+static int pool2x2_row_avx2(const float *top, const float *bottom, int ow, float *dst) {
+    int ox = 0;
+    for (; ox + 8 <= ow; ox += 8) {
+        const __m256 a = _mm256_max_ps(_mm256_loadu_ps(top + 2 * ox), _mm256_loadu_ps(bottom + 2 * ox));
+        const __m256 b = _mm256_max_ps(_mm256_loadu_ps(top + 2 * ox + 8), _mm256_loadu_ps(bottom + 2 * ox + 8));
+        const __m256 pairs = _mm256_max_ps(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
+        _mm256_storeu_ps(dst + ox, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(pairs), 0xD8)));
+    }
+    return ox;
+}
+
+/// 2x2 stride-2 pooling of every plane, each output row by `row` and its last columns one by one.
+static void max_pool2x2(const float *in, int channels, int height, int width, float *out, size_t out_row,
+                        size_t out_plane, pool2x2_row row) {
     const int oh = (height - 2) / 2 + 1, ow = (width - 2) / 2 + 1;
     for (int c = 0; c < channels; c++) {
         const float *plane = in + (size_t)c * height * width;
-        float *dst = out + (size_t)c * out_plane;
         for (int oy = 0; oy < oh; oy++) {
             const float *top = plane + (size_t)oy * 2 * width, *bottom = top + width;
-            int ox = 0;
-            for (; ox + 8 <= ow; ox += 8) {
-                const __m256 a = _mm256_max_ps(_mm256_loadu_ps(top + 2 * ox), _mm256_loadu_ps(bottom + 2 * ox));
-                const __m256 b = _mm256_max_ps(_mm256_loadu_ps(top + 2 * ox + 8), _mm256_loadu_ps(bottom + 2 * ox + 8));
-                const __m256 pairs = _mm256_max_ps(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
-                _mm256_storeu_ps(dst + (size_t)oy * out_row + ox,
-                                 _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(pairs), 0xD8)));
-            }
-            pool2x2_columns(top, bottom, ox, ow, dst + (size_t)oy * out_row);
+            float *dst = out + (size_t)c * out_plane + (size_t)oy * out_row;
+            pool2x2_columns(top, bottom, row(top, bottom, ow, dst), ow, dst);
         }
     }
 }
@@ -500,11 +478,11 @@ void cpd_max_pool_strided(const float *in, int channels, int height, int width, 
     const size_t out_row = (size_t)out_row_, out_plane = (size_t)out_plane_;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && cpd_cpu_has_avx512()) {
-        max_pool2x2_avx512(in, channels, height, width, out, out_row, out_plane);
+        max_pool2x2(in, channels, height, width, out, out_row, out_plane, pool2x2_row_avx512);
         return;
     }
     if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && cpd_cpu_has_avx2()) {
-        max_pool2x2_avx2(in, channels, height, width, out, out_row, out_plane);
+        max_pool2x2(in, channels, height, width, out, out_row, out_plane, pool2x2_row_avx2);
         return;
     }
 #endif

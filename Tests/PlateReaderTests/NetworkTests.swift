@@ -73,12 +73,8 @@ struct ConvolutionKernelTests {
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
         let input = random(channels * height * width), weights = random(outputs * channels * 9), bias = random(outputs)
         let k = channels * 9
-        var packed = [Float](repeating: 0, count: (outputs + 3) / 4 * k * 4)
-        for o in 0..<outputs { for r in 0..<k { packed[((o / 4) * k + r) * 4 + o % 4] = weights[o * k + r] } }
-        var padded = [Float](repeating: 0, count: channels * (height + 2) * (width + 2))
-        for c in 0..<channels { for y in 0..<height { for x in 0..<width {
-            padded[(c * (height + 2) + y + 1) * (width + 2) + x + 1] = input[(c * height + y) * width + x]
-        } } }
+        let packed = Self.packed(weights, outputs: outputs, k: k)
+        let padded = Self.bordered(input, planes: channels, height: height, width: width)
         var fast = [Float](repeating: .nan, count: outputs * height * width), portable = fast
         cpd_conv3x3(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs), &fast)
         cpd_conv3x3_portable(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs), &portable)
@@ -111,14 +107,7 @@ struct ConvolutionKernelTests {
             cpd_conv3x3_strided(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs),
                                 out.baseAddress! + pw + 1, Int32(pw), Int32(plane))
         }
-        for o in 0..<outputs { for y in 0..<(height + 2) { for x in 0..<pw {
-            let value = bordered[o * plane + y * pw + x]
-            if y == 0 || y == height + 1 || x == 0 || x == width + 1 {
-                #expect(value == -7, "border o \(o) y \(y) x \(x)")
-            } else {
-                #expect(value == dense[(o * height + y - 1) * width + x - 1], "o \(o) y \(y) x \(x)")
-            }
-        } } }
+        Self.expectBordered(bordered, planes: outputs, height: height, width: width, equal: dense, within: 0, "strided")
         // Pooling the dense output into a bordered layout.
         let oh = height / 2, ow = width / 2, opw = ow + 2, oplane = (oh + 2) * opw
         var pooled = [Float](repeating: 0, count: outputs * oh * ow)
@@ -128,11 +117,7 @@ struct ConvolutionKernelTests {
             cpd_max_pool_strided(dense, Int32(outputs), Int32(height), Int32(width), 2, 2, 2, 2, out.baseAddress! + opw + 1,
                                  Int32(opw), Int32(oplane))
         }
-        for o in 0..<outputs { for y in 0..<(oh + 2) { for x in 0..<opw {
-            let value = pooledBordered[o * oplane + y * opw + x]
-            let inside = y > 0 && y <= oh && x > 0 && x <= ow
-            #expect(value == (inside ? pooled[(o * oh + y - 1) * ow + x - 1] : -7), "pool o \(o) y \(y) x \(x)")
-        } } }
+        Self.expectBordered(pooledBordered, planes: outputs, height: oh, width: ow, equal: pooled, within: 0, "pool")
     }
 
     /// Winograd's F(2x2, 3x3) against the direct kernel, both its AVX2 and portable paths: odd heights and widths
@@ -145,12 +130,10 @@ struct ConvolutionKernelTests {
         var generator = SeededGenerator(seed: UInt64(channels * 100 + width))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
         let pw = width + 2, plane = (height + 2) * pw
-        var padded = [Float](repeating: 0, count: channels * plane)
-        for c in 0..<channels { for y in 1...height { for x in 1...width { padded[c * plane + y * pw + x] = random(1)[0] } } }
+        let padded = Self.bordered(random(channels * height * width), planes: channels, height: height, width: width)
         let weights = random(outputs * channels * 9), bias = random(outputs)
         let k = channels * 9
-        var packed = [Float](repeating: 0, count: (outputs + 3) / 4 * k * 4)
-        for o in 0..<outputs { for r in 0..<k { packed[((o / 4) * k + r) * 4 + o % 4] = weights[o * k + r] } }
+        let packed = Self.packed(weights, outputs: outputs, k: k)
         var transformed = [Float](repeating: .nan, count: cpd_winograd_weight_floats(Int32(channels), Int32(outputs)))
         cpd_winograd_weights(weights, Int32(channels), Int32(outputs), &transformed)
         var scratch = [Float](repeating: .nan, count: cpd_winograd_scratch_floats(Int32(channels), Int32(width)))
@@ -164,15 +147,8 @@ struct ConvolutionKernelTests {
                     run(padded, Int32(channels), Int32(height), Int32(width), transformed, bias, relu, Int32(outputs),
                         out.baseAddress! + pw + 1, Int32(pw), Int32(plane), &scratch)
                 }
-                for o in 0..<outputs { for y in 0..<(height + 2) { for x in 0..<pw {
-                    let value = bordered[o * plane + y * pw + x]
-                    if y == 0 || y == height + 1 || x == 0 || x == width + 1 {
-                        #expect(value == -7, "border o \(o) y \(y) x \(x) portable \(portable)")
-                    } else {
-                        let expected = direct[(o * height + y - 1) * width + x - 1]
-                        #expect(abs(value - expected) < 1e-4, "o \(o) y \(y) x \(x) relu \(relu) portable \(portable)")
-                    }
-                } } }
+                Self.expectBordered(bordered, planes: outputs, height: height, width: width, equal: direct, within: 1e-4,
+                                    "relu \(relu) portable \(portable)")
             }
         }
     }
@@ -185,9 +161,7 @@ struct ConvolutionKernelTests {
     func fusedPoolingMatchesConvolutionThenPooling(channels: Int, height: Int, width: Int, outputs: Int) {
         var generator = SeededGenerator(seed: UInt64(channels * 10 + width))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
-        let pw = width + 2, plane = (height + 2) * pw
-        var padded = [Float](repeating: 0, count: channels * plane)
-        for c in 0..<channels { for y in 1...height { for x in 1...width { padded[c * plane + y * pw + x] = random(1)[0] } } }
+        let padded = Self.bordered(random(channels * height * width), planes: channels, height: height, width: width)
         let k = channels * 9
         let packed = random((outputs + 3) / 4 * k * 4), bias = random(outputs)
         let oh = height / 2, ow = width / 2, opw = ow + 2, oplane = (oh + 2) * opw
@@ -203,15 +177,8 @@ struct ConvolutionKernelTests {
                     run(padded, Int32(channels), Int32(height), Int32(width), packed, bias, relu, Int32(outputs),
                         out.baseAddress! + opw + 1, Int32(opw), Int32(oplane))
                 }
-                for o in 0..<outputs { for y in 0..<(oh + 2) { for x in 0..<opw {
-                    let value = fused[o * oplane + y * opw + x]
-                    if y == 0 || y == oh + 1 || x == 0 || x == ow + 1 {
-                        #expect(value == -7, "border o \(o) y \(y) x \(x) portable \(portable)")
-                    } else {
-                        #expect(abs(value - expected[(o * oh + y - 1) * ow + x - 1]) < 1e-4,
-                                "o \(o) y \(y) x \(x) relu \(relu) portable \(portable)")
-                    }
-                } } }
+                Self.expectBordered(fused, planes: outputs, height: oh, width: ow, equal: expected, within: 1e-4,
+                                    "relu \(relu) portable \(portable)")
             }
         }
     }
@@ -243,8 +210,7 @@ struct ConvolutionKernelTests {
         var generator = SeededGenerator(seed: UInt64(outputs * 1000 + pixels))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
         let weights = random(outputs * k), bias = random(outputs), columns = random(k * pixels)
-        var packed = [Float](repeating: 0, count: (outputs + 3) / 4 * k * 4)
-        for o in 0..<outputs { for r in 0..<k { packed[((o / 4) * k + r) * 4 + o % 4] = weights[o * k + r] } }
+        let packed = Self.packed(weights, outputs: outputs, k: k)
         for relu in [false, true] {
             var fast = [Float](repeating: .nan, count: outputs * pixels), portable = fast
             cpd_conv_gemm(columns, packed, bias, relu ? 1 : 0, Int32(outputs), Int32(k), Int32(pixels), &fast)
@@ -293,6 +259,38 @@ struct ConvolutionKernelTests {
                 #expect(abs(scores[x][o] - sum) < 1e-4, "column \(x) class \(o)")
             }
         }
+    }
+
+    /// Weights `[outputs][k]` as the kernels read them: `[outputs/4][k][4]`, four outputs' weights side by side.
+    static func packed(_ weights: [Float], outputs: Int, k: Int) -> [Float] {
+        var packed = [Float](repeating: 0, count: (outputs + 3) / 4 * k * 4)
+        for o in 0..<outputs { for r in 0..<k { packed[((o / 4) * k + r) * 4 + o % 4] = weights[o * k + r] } }
+        return packed
+    }
+
+    /// `planes` planes of height × width in the bordered layout the 3×3 kernels read (a zero row and column all round).
+    static func bordered(_ values: [Float], planes: Int, height: Int, width: Int) -> [Float] {
+        let pw = width + 2, plane = (height + 2) * pw
+        var padded = [Float](repeating: 0, count: planes * plane)
+        for c in 0..<planes { for y in 0..<height { for x in 0..<width {
+            padded[c * plane + (y + 1) * pw + x + 1] = values[(c * height + y) * width + x]
+        } } }
+        return padded
+    }
+
+    /// A kernel's output written into a bordered layout first filled with -7: inside, `equal` (packed planes) to within
+    /// `within`; the border untouched.
+    static func expectBordered(_ values: [Float], planes: Int, height: Int, width: Int, equal: [Float], within: Float,
+                               _ label: String) {
+        let pw = width + 2, plane = (height + 2) * pw
+        for o in 0..<planes { for y in 0..<(height + 2) { for x in 0..<pw {
+            let value = values[o * plane + y * pw + x]
+            if y == 0 || y == height + 1 || x == 0 || x == width + 1 {
+                #expect(value == -7, "border o \(o) y \(y) x \(x) \(label)")
+            } else {
+                #expect(abs(value - equal[(o * height + y - 1) * width + x - 1]) <= within, "o \(o) y \(y) x \(x) \(label)")
+            }
+        } } }
     }
 }
 

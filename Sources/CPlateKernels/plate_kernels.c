@@ -368,12 +368,14 @@ static void conv3x3_pool2_avx2(const float *padded, int channels, int height, in
                                const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
     const __m256 zero = _mm256_setzero_ps();
     const int k = channels * 9, oh = height / 2;
-    for (int group = 0; group < (outputs + 3) / 4; group++) {
-        const int o0 = group * 4;
-        const float *w = packed + (size_t)group * k * 4;
-        float b[4];
-        for (int i = 0; i < 4; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
-        for (int oy = 0; oy < oh; oy++) {
+    // Rows outside, outputs inside: the four input rows of a pooled row (a few tens of KB) stay in cache while every
+    // group of outputs reads them, where the other order read the whole input (megabytes) once per group.
+    for (int oy = 0; oy < oh; oy++) {
+        for (int group = 0; group < (outputs + 3) / 4; group++) {
+            const int o0 = group * 4;
+            const float *w = packed + (size_t)group * k * 4;
+            float b[4];
+            for (int i = 0; i < 4; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
             int x = 0;
             for (; x + 16 <= width; x += 16) {
                 __m256 top[4][2], bottom[4][2];

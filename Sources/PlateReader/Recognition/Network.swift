@@ -142,39 +142,43 @@ final class Network {
     private func convolve(_ conv: ModelConvolution, packed: [Float], height: Int, width: Int, outHeight: Int, outWidth: Int) {
         let k = conv.inChannels * conv.kh * conv.kw
         let pixels = outHeight * outWidth
-        if columns.count < k * pixels { columns = [Float](repeating: 0, count: k * pixels) }
+        // A 1×1 convolution's matrix is its input as it stands (channels × pixels): no copy.
+        let pointwise = conv.kh == 1 && conv.kw == 1
+        if !pointwise, columns.count < k * pixels { columns = [Float](repeating: 0, count: k * pixels) }
         if bufferB.count < conv.outChannels * pixels { bufferB = [Float](repeating: 0, count: conv.outChannels * pixels) }
         let padTop = conv.samePadding ? (conv.kh - 1) / 2 : 0
         let padLeft = conv.samePadding ? (conv.kw - 1) / 2 : 0
-        bufferA.withUnsafeBufferPointer { src in
-            columns.withUnsafeMutableBufferPointer { col in
-                // im2col: row r = (c, dy, dx), column p = output pixel.
-                var row = 0
-                for c in 0..<conv.inChannels {
-                    let plane = c * height * width
-                    for dy in 0..<conv.kh {
-                        for dx in 0..<conv.kw {
-                            let base = row * pixels
-                            for oy in 0..<outHeight {
-                                let y = oy + dy - padTop
-                                let out = base + oy * outWidth
-                                guard y >= 0 && y < height else {
-                                    for ox in 0..<outWidth { col[out + ox] = 0 }
-                                    continue
+        if !pointwise {
+            bufferA.withUnsafeBufferPointer { src in
+                columns.withUnsafeMutableBufferPointer { col in
+                    // im2col: row r = (c, dy, dx), column p = output pixel.
+                    var row = 0
+                    for c in 0..<conv.inChannels {
+                        let plane = c * height * width
+                        for dy in 0..<conv.kh {
+                            for dx in 0..<conv.kw {
+                                let base = row * pixels
+                                for oy in 0..<outHeight {
+                                    let y = oy + dy - padTop
+                                    let out = base + oy * outWidth
+                                    guard y >= 0 && y < height else {
+                                        for ox in 0..<outWidth { col[out + ox] = 0 }
+                                        continue
+                                    }
+                                    let line = plane + y * width
+                                    for ox in 0..<outWidth {
+                                        let x = ox + dx - padLeft
+                                        col[out + ox] = (x >= 0 && x < width) ? src[line + x] : 0
+                                    }
                                 }
-                                let line = plane + y * width
-                                for ox in 0..<outWidth {
-                                    let x = ox + dx - padLeft
-                                    col[out + ox] = (x >= 0 && x < width) ? src[line + x] : 0
-                                }
+                                row += 1
                             }
-                            row += 1
                         }
                     }
                 }
             }
         }
-        columns.withUnsafeBufferPointer { col in
+        (pointwise ? bufferA : columns).withUnsafeBufferPointer { col in
             packed.withUnsafeBufferPointer { w in
                 conv.bias.withUnsafeBufferPointer { bias in
                     bufferB.withUnsafeMutableBufferPointer { out in

@@ -121,11 +121,13 @@ struct ConvolutionKernelTests {
     }
 
     /// Winograd's F(2x2, 3x3) against the direct kernel, both its AVX2 and portable paths: odd heights and widths
-    /// (a tile half outside), rows narrower than a block of tiles and several blocks wide, output counts that are not
-    /// a multiple of 4, with and without ReLU, into a bordered layout whose border it must leave alone.
+    /// (a tile half outside), rows narrower than a block of tiles and several blocks wide, one-vector rows whose
+    /// outputs go two groups at a time (and an odd group left), output counts that are not a multiple of 4, with and
+    /// without ReLU, into a bordered layout whose border it must leave alone.
     @Test(arguments: [(channels: 8, height: 5, width: 21, outputs: 6), (channels: 3, height: 1, width: 1, outputs: 1),
                       (channels: 16, height: 4, width: 32, outputs: 13), (channels: 9, height: 7, width: 45, outputs: 4),
-                      (channels: 24, height: 3, width: 80, outputs: 5), (channels: 2, height: 2, width: 2, outputs: 3)])
+                      (channels: 24, height: 3, width: 80, outputs: 5), (channels: 2, height: 2, width: 2, outputs: 3),
+                      (channels: 16, height: 3, width: 16, outputs: 13), (channels: 16, height: 2, width: 14, outputs: 9)])
     func winogradMatchesTheDirectConvolution(channels: Int, height: Int, width: Int, outputs: Int) {
         var generator = SeededGenerator(seed: UInt64(channels * 100 + width))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }

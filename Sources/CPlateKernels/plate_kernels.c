@@ -7,6 +7,11 @@
 
 #include <stddef.h>
 
+/// The biases of the `count` outputs from o0 (a block of the packed weights), 0 past the last output.
+static inline void block_bias(const float *bias, int o0, int count, int outputs, float *b) {
+    for (int i = 0; i < count; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+}
+
 // Portable kernel: 4 outputs x 8 pixels accumulated in locals the compiler
 // keeps in (SSE) registers over the whole of k.
 void cpd_conv_gemm_portable(const float *col, const float *packed, const float *bias, int relu,
@@ -15,7 +20,7 @@ void cpd_conv_gemm_portable(const float *col, const float *packed, const float *
         const int o0 = group * 4;
         const float *w = packed + (size_t)group * k * 4;
         float b[4];
-        for (int i = 0; i < 4; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+        block_bias(bias, o0, 4, outputs, b);
         int p = 0;
         for (; p + 8 <= pixels; p += 8) {
             float acc[4][8];
@@ -55,7 +60,7 @@ static void gemm_avx2(const float *col, const float *packed, const float *bias, 
         const int o0 = group * 4;
         const float *w = packed + (size_t)group * k * 4;
         float b[4];
-        for (int i = 0; i < 4; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+        block_bias(bias, o0, 4, outputs, b);
         int p = 0;
         for (; p + 24 <= pixels; p += 24) {
             __m256 a0 = _mm256_set1_ps(b[0]), a1 = a0, a2 = a0;
@@ -143,7 +148,7 @@ static void conv3x3_portable(const float *padded, int channels, int height, int 
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
                 float acc[4];
-                for (int i = 0; i < 4; i++) acc[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+                block_bias(bias, o0, 4, outputs, acc);
                 for (int c = 0; c < channels; c++) {
                     const float *src = padded + (size_t)c * plane + (size_t)y * pw + x;
                     for (int dy = 0; dy < 3; dy++)
@@ -200,7 +205,7 @@ static void conv3x3_avx2(const float *padded, int channels, int height, int widt
         const int o0 = group * 4;
         const float *w = packed + (size_t)group * k * 4;
         float b[4];
-        for (int i = 0; i < 4; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+        block_bias(bias, o0, 4, outputs, b);
         for (int y = 0; y < height; y++) {
             int x = 0;
             for (; x + 16 <= width; x += 16) {
@@ -279,7 +284,7 @@ static void conv3x3_avx512(const float *padded, int channels, int height, int wi
         const int groups = outputs - o0 >= 8 ? 2 : 1;
         const float *w = packed + (size_t)(o0 / 4) * k * 4;
         float b[8];
-        for (int i = 0; i < 8; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+        block_bias(bias, o0, 8, outputs, b);
         for (int y = 0; y < height; y++) {
             int x = 0;
             for (; x + 32 <= width; x += 32) {
@@ -375,7 +380,7 @@ static void conv3x3_pool2_avx2(const float *padded, int channels, int height, in
             const int o0 = group * 4;
             const float *w = packed + (size_t)group * k * 4;
             float b[4];
-            for (int i = 0; i < 4; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
+            block_bias(bias, o0, 4, outputs, b);
             int x = 0;
             for (; x + 16 <= width; x += 16) {
                 __m256 top[4][2], bottom[4][2];

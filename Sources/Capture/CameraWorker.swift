@@ -80,7 +80,10 @@ final class CameraWorker: Sendable {
         var failures = 0
         var reported: String?
         while !Task.isCancelled {
-            health.set(.connecting)
+            // Only the first try is `connecting`: a camera that is down stays shown down (`offline`, `stalled`,
+            // `failed`) while it is tried again, so the API and /healthz do not show a dead camera as coming up for
+            // a moment at every try. Frames set it `streaming` again.
+            if failures == 0 { health.set(.connecting) }
             let before = health.snapshot.framesDecoded
             let error = await session()
             if Task.isCancelled { break }

@@ -41,13 +41,9 @@ extension DaemonHealth {
         let enabled = statuses.filter { $0.state != .disabled }
         let streaming = enabled.filter { $0.state == .streaming }.count
         var detail = "\(streaming) of \(enabled.count) cameras streaming"
-        // A dead camera is retried, so it is `connecting` for a moment at every try: its open offline alert says
-        // it is still down (else health would flicker to "ok" with each try).
-        let alert = CameraAlert.Kind.offline.rawValue
-        let down = enabled.filter { $0.state != .streaming && ($0.state != .connecting || $0.alerts.contains(alert)) }
+        let down = enabled.filter { $0.state != .streaming && $0.state != .connecting }
         if !down.isEmpty {
-            detail += "; " + down.map { "\($0.id) \(($0.state == .connecting ? .offline : $0.state).rawValue)" }
-                .joined(separator: ", ")
+            detail += "; " + down.map { "\($0.id) \($0.state.rawValue)" }.joined(separator: ", ")
         }
         return .init(status: down.isEmpty ? .ok : .degraded, detail: detail)
     }

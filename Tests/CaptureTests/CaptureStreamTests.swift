@@ -103,6 +103,11 @@ struct CaptureStreamTests {
             #expect(h.status("dead").lastError?.contains("Connection refused") == true)
             #expect(await h.eventually { h.sink.raised(.offline) })
             #expect(h.status("dead").connections == 0)
+            // Tried again (backoff 0.2 s, doubling, at most 1 s) it stays offline, since the same moment: it is
+            // not shown as connecting at each try.
+            let since = h.status("dead").stateSince
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(h.status("dead").state == .offline && h.status("dead").stateSince == since)
             #expect(await h.eventually { h.status("ok").state == .streaming })
         }
     }

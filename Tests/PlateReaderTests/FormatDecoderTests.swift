@@ -1,3 +1,4 @@
+import Foundation
 import Plates
 import Testing
 @testable import PlateReader
@@ -144,4 +145,56 @@ struct FormatDecoderTests {
         #expect(decoder.decode(Self.columns("A1")) == nil)
         #expect(decoder.decode([]) == nil)
     }
+
+    @Test func theAlignmentSearchFindsWhatTryingEveryPathFinds() throws {
+        // Every path of classes over six columns, collapsed as CTC collapses it (repeats merged, blanks dropped),
+        // scored, and kept when it spells the format: the best of those is what the search must find, with the
+        // province prior's correction on the columns of a province position. Random columns, fixed seed.
+        let charset: [Character] = ["\u{0}"] + Array("皖浙A12")
+        let formats = [
+            PlateFormat(name: "p-l-d", region: .cn, positions: [.province, .latinLetter, .digit], kinds: [.blue]),
+            PlateFormat(name: "any-2", region: .us, positions: [.latinAlphanumeric, .latinAlphanumeric], kinds: [.latin]),
+            PlateFormat(name: "mixed-4", region: .us, positions: [.oneOf(["A", "1"]), .digit, .latinAlphanumeric, .digit],
+                        kinds: [.latin]),
+        ]
+        let prior: [Character: Double] = ["皖": 0.8, "浙": 0.2]
+        let decoder = FormatDecoder(formats: formats, charset: charset, provincePrior: prior)
+        let weight: [Float] = charset.map { prior[$0].map { Float(Foundation.log(0.5 / $0)) } ?? 0 }
+        var generator = SeededGenerator(seed: 11)
+        let columns = 6, classes = charset.count
+        for _ in 0..<8 {
+            let probabilities = (0..<columns).map { _ -> [Float] in
+                let raw = (0..<classes).map { _ in Float.random(in: 0.01...1, using: &generator) }
+                let sum = raw.reduce(0, +)
+                return raw.map { $0 / sum }
+            }
+            let (logs, _) = FormatDecoder.logProbabilities(probabilities)
+            for (index, format) in formats.enumerated() {
+                var best: (score: Double, text: [Int])?
+                var path = [Int](repeating: 0, count: columns)
+                for code in 0..<Int(pow(Double(classes), Double(columns))) {
+                    var rest = code
+                    for t in 0..<columns { path[t] = rest % classes; rest /= classes }
+                    var text: [Int] = [], score = 0.0, previous = 0
+                    for t in 0..<columns {
+                        let c = path[t]
+                        if c != 0 && c != previous { text.append(c) }
+                        previous = c
+                        let position = text.count - 1
+                        let corrected = c != 0 && position < format.length && format.positions[position] == .province
+                        score += Double(logs.values[t * classes + c] + (corrected ? weight[c] : 0))
+                    }
+                    guard text.count == format.length,
+                          zip(format.positions, text).allSatisfy({ $0.allows(charset[$1]) }) else { continue }
+                    if best == nil || score > best!.score { best = (score, text) }
+                }
+                let found = decoder.bestAlignment(logs, format: index)
+                #expect((found == nil) == (best == nil), "\(format.name)")
+                guard let found, let best else { continue }
+                #expect(abs(found.0 - best.score) < 1e-6, "\(format.name): \(found.0) vs \(best.score)")
+                #expect(found.1.map(\.class) == best.text, "\(format.name)")
+            }
+        }
+    }
 }
+

@@ -25,11 +25,6 @@ struct FormatDecoder {
     let charset: [Character]
     /// Per format, per position: the class indices allowed there.
     private let allowed: [[[Int]]]
-    /// Per format, per position: whether it is a province position (where the prior correction applies).
-    private let corrected: [[Bool]]
-    /// Per class: log of (uniform share / training share) for province characters, plus `localProvinceWeight` for
-    /// the camera's local provinces; 0 for the rest.
-    private let logWeight: [Float]
     /// Whether any format has a province position (where the prior correction applies).
     private let hasProvinces: Bool
     /// Per format: nats it pays in the ranking. A region's catch-all pays `catchAllCost` when the region
@@ -39,6 +34,8 @@ struct FormatDecoder {
     private let rankingCost: [Double]
     /// Per format: whether it is a specific format of a region that has a catch-all (see `worthSearching`).
     private let searchedOnlyNearGreedy: [Bool]
+    /// Per format: its states for the alignment search.
+    private let lattices: [Lattice]
 
     /// `provincePrior`: how often each province began a training label (the model's own header).
     /// `catchAllCost`: what a catch-all format (any letters and digits) pays against its region's specific
@@ -55,14 +52,18 @@ struct FormatDecoder {
         allowed = formats.map { format in
             format.positions.map { position in charset.indices.filter { $0 != 0 && position.allows(charset[$0]) } }
         }
-        corrected = formats.map { $0.positions.map { $0 == .province } }
+        // Per format, per position: whether it is a province position (where the prior correction applies).
+        let corrected = formats.map { $0.positions.map { $0 == .province } }
         hasProvinces = corrected.contains { $0.contains(true) }
         let uniform = provincePrior.isEmpty ? 0 : 1 / Double(provincePrior.count)
-        logWeight = charset.map { character in
+        // Per class: log of (uniform share / training share) for province characters, plus `localProvinceWeight`
+        // for the camera's local provinces; 0 for the rest.
+        let logWeight = charset.map { character in
             let local = localProvinces.contains(character) ? Float(Self.localProvinceWeight) : 0
             guard let share = provincePrior[character] else { return local }
             return Float(Foundation.log(uniform / share)) + local
         }
+        lattices = zip(allowed, corrected).map { Lattice(positions: $0, corrected: $1, logWeight: logWeight) }
     }
 
     /// `probabilities[column][class]`, class 0 the CTC blank. Nil when no format fits in the columns.
@@ -98,20 +99,31 @@ struct FormatDecoder {
     }
 
     /// Log-probabilities per column and class, and the greedy path's total (the most any alignment can score).
-    private static func logProbabilities(_ probabilities: [[Float]]) -> (logs: [[Float]], greedy: Double) {
-        let logs = probabilities.map { $0.map { Foundation.log(max($0, 1e-12)) } }
-        return (logs, logs.reduce(0.0) { $0 + Double($1.max() ?? 0) })
+    static func logProbabilities(_ probabilities: [[Float]]) -> (logs: LogProbabilities, greedy: Double) {
+        var values: [Float] = []
+        values.reserveCapacity(probabilities.count * (probabilities.first?.count ?? 0))
+        var greedy = 0.0
+        for column in probabilities {
+            var best = -Float.infinity
+            for p in column {
+                let log = Foundation.log(max(p, 1e-12))
+                values.append(log)
+                best = max(best, log)
+            }
+            greedy += Double(column.isEmpty ? 0 : best)
+        }
+        return (LogProbabilities(values: values, classes: probabilities.first?.count ?? 0), greedy)
     }
 
     /// The best-scoring alignment over the formats (those `only` admits), ranking costs included.
-    private func search(_ logs: [[Float]], _ greedyPath: [(class: Int, columns: [Int])], colour: PlateKind?,
+    private func search(_ logs: LogProbabilities, _ greedyPath: [(class: Int, columns: [Int])], colour: PlateKind?,
                         colourCost: Double, only: ((Int) -> Bool)?)
         -> (score: Double, format: Int, path: [(class: Int, columns: [Int])])? {
         let greedyText = greedyPath.map { charset[$0.class] }
         var best: (score: Double, format: Int, path: [(class: Int, columns: [Int])])?
-        for (index, positions) in allowed.enumerated() where positions.count <= logs.count
+        for (index, positions) in allowed.enumerated() where positions.count <= logs.columns
             && !positions.contains(where: \.isEmpty) && (only?(index) ?? true) && worthSearching(index, greedyText) {
-            guard let (fitted, path) = viterbi(logs, positions: positions, corrected: corrected[index]) else { continue }
+            guard let (fitted, path) = viterbi(logs, lattices[index]) else { continue }
             var score = fitted - rankingCost[index]
             if let colour, [.blue, .yellow, .green].contains(colour), formats[index].region == .cn,
                !formats[index].kinds.contains(colour) {
@@ -175,93 +187,135 @@ struct FormatDecoder {
         }
     }
 
-    /// What a character state of class `c` scores in a column: its log-probability, plus the province prior's
-    /// correction where the position is a province.
-    @inline(__always)
-    private func emission(_ row: [Float], _ c: Int, weighted: Bool) -> Double {
-        Double(row[c] + (weighted ? logWeight[c] : 0))
+    /// The recogniser's log-probabilities, column after column in one buffer (`classes` per column).
+    struct LogProbabilities {
+        var values: [Float]
+        var classes: Int
+        var columns: Int { classes == 0 ? 0 : values.count / classes }
     }
 
-    /// The best CTC alignment that spells `positions.count` characters, each of its position's classes.
+    /// One format's CTC lattice, laid out once at start rather than for every read: character states are
+    /// (position, class) pairs numbered position after position.
+    struct Lattice {
+        /// Character states of position i: `offset[i]..<offset[i + 1]`.
+        let offset: [Int]
+        let stateClass: [Int]
+        let statePosition: [Int]
+        /// What a state adds to its class's log-probability: the province prior's correction at a province
+        /// position, 0 elsewhere (added in `Float`, as the scores are).
+        let stateWeight: [Float]
+
+        init(positions: [[Int]], corrected: [Bool], logWeight: [Float]) {
+            var offset = [0]
+            for classes in positions { offset.append(offset.last! + classes.count) }
+            self.offset = offset
+            stateClass = positions.flatMap { $0 }
+            statePosition = positions.indices.flatMap { i in Array(repeating: i, count: positions[i].count) }
+            stateWeight = positions.indices.flatMap { i in positions[i].map { corrected[i] ? logWeight[$0] : 0 } }
+        }
+
+        var length: Int { offset.count - 1 }
+    }
+
+    /// The best CTC alignment of format `format` over `logs`: its score and each character's class and columns.
+    /// Nil when the columns cannot spell it.
+    func bestAlignment(_ logs: LogProbabilities, format: Int) -> (Double, [(class: Int, columns: [Int])])? {
+        viterbi(logs, lattices[format])
+    }
+
+    /// The best CTC alignment that spells `lattice.length` characters, each of its position's classes.
     /// States: a blank before each character and one after the last, and (character i, class c).
     /// As in CTC, two identical neighbours need a blank between them, or they would be one character.
-    private func viterbi(_ logs: [[Float]], positions: [[Int]], corrected: [Bool])
-        -> (Double, [(class: Int, columns: [Int])])? {
-        let columns = logs.count, length = positions.count
+    /// It runs for every format searched of every read, so the loops work on raw buffers.
+    private func viterbi(_ logs: LogProbabilities, _ lattice: Lattice) -> (Double, [(class: Int, columns: [Int])])? {
+        let columns = logs.columns, length = lattice.length, classes = logs.classes
+        guard columns > 0, length > 0 else { return nil }
+        let states = lattice.stateClass.count
         let none = -Double.infinity
-        // Flattened character states: offset[i] + k is (character i, class positions[i][k]).
-        var offset = [Int](repeating: 0, count: length + 1)
-        for i in 0..<length { offset[i + 1] = offset[i] + positions[i].count }
-        let characterStates = offset[length]
-        let stateClass = positions.flatMap { $0 }
-        var blank = [Double](repeating: none, count: length + 1), nextBlank = blank
-        var character = [Double](repeating: none, count: characterStates), nextCharacter = character
+        // Scores at t - 1 and t: blanks (length + 1), then character states.
+        var scores = [Double](repeating: none, count: 2 * (length + 1 + states))
         // Back pointers per column: for a blank, -1 = stayed, else the character state it came from;
         // for a character state, -1 = stayed, -2 = from the blank before it, else the character state it came from.
+        // Column 0 has none; every later entry is written before it is read.
         var blankBack = [Int32](repeating: -1, count: columns * (length + 1))
-        var characterBack = [Int32](repeating: -1, count: columns * characterStates)
-        blank[0] = Double(logs[0][0])
-        for k in positions[0].indices { character[k] = emission(logs[0], positions[0][k], weighted: corrected[0]) }
-        // The best and second-best character state of each position at t - 1 (for "a different class" moves);
-        // allocated once, as this runs for every column of every format of every read.
-        var top1 = [Int](repeating: -1, count: length), top2 = [Int](repeating: -1, count: length)
-        for t in 1..<columns {
-            for i in 0..<length {
-                top1[i] = -1
-                top2[i] = -1
-                for state in offset[i]..<offset[i + 1] where character[state] > none {
-                    if top1[i] < 0 || character[state] > character[top1[i]] { top2[i] = top1[i]; top1[i] = state }
-                    else if top2[i] < 0 || character[state] > character[top2[i]] { top2[i] = state }
-                }
-            }
-            let row = logs[t]
-            let blankLog = Double(row[0])
-            for i in 0...length {
-                var score = blank[i], from: Int32 = -1
-                if i > 0, top1[i - 1] >= 0, character[top1[i - 1]] > score { score = character[top1[i - 1]]; from = Int32(top1[i - 1]) }
-                nextBlank[i] = score == none ? none : score + blankLog
-                blankBack[t * (length + 1) + i] = from
-            }
-            for i in 0..<length {
-                let weighted = corrected[i], blankScore = blank[i]
-                // Straight from the previous character only if it is a different class: its best state, or
-                // its second best where the best is this class.
-                let top = i > 0 ? top1[i - 1] : -1, second = i > 0 ? top2[i - 1] : -1
-                let topClass = top >= 0 ? stateClass[top] : -1, secondClass = second >= 0 ? stateClass[second] : -1
-                for state in offset[i]..<offset[i + 1] {
-                    let c = stateClass[state]
-                    var score = character[state], from: Int32 = -1
-                    if blankScore > score { score = blankScore; from = -2 }
-                    let (previous, previousClass) = top >= 0 && topClass != c ? (top, topClass) : (second, secondClass)
-                    if previous >= 0, previousClass != c, character[previous] > score {
-                        score = character[previous]; from = Int32(previous)
+        var characterBack = [Int32](repeating: -1, count: columns * states)
+        // The best and second-best character state of each position at t - 1 (for "a different class" moves).
+        var tops = [Int](repeating: -1, count: 2 * length)
+        var total = none, endState = -1
+        logs.values.withUnsafeBufferPointer { logs in
+        lattice.offset.withUnsafeBufferPointer { offset in
+        lattice.stateClass.withUnsafeBufferPointer { stateClass in
+        lattice.stateWeight.withUnsafeBufferPointer { stateWeight in
+        scores.withUnsafeMutableBufferPointer { scores in
+        blankBack.withUnsafeMutableBufferPointer { blankBack in
+        characterBack.withUnsafeMutableBufferPointer { characterBack in
+        tops.withUnsafeMutableBufferPointer { tops in
+            let size = length + 1 + states
+            var blank = scores.baseAddress!, character = blank + length + 1
+            var nextBlank = blank + size, nextCharacter = nextBlank + length + 1
+            let top1 = tops.baseAddress!, top2 = top1 + length
+            blank[0] = Double(logs[0])
+            for state in 0..<offset[1] { character[state] = Double(logs[stateClass[state]] + stateWeight[state]) }
+            for t in 1..<columns {
+                for i in 0..<length {
+                    var first = -1, second = -1
+                    for state in offset[i]..<offset[i + 1] where character[state] > none {
+                        if first < 0 || character[state] > character[first] { second = first; first = state }
+                        else if second < 0 || character[state] > character[second] { second = state }
                     }
-                    nextCharacter[state] = score == none ? none : score + emission(row, c, weighted: weighted)
-                    characterBack[t * characterStates + state] = from
+                    top1[i] = first
+                    top2[i] = second
                 }
+                let row = logs.baseAddress! + t * classes
+                let blankLog = Double(row[0])
+                for i in 0...length {
+                    var score = blank[i], from: Int32 = -1
+                    if i > 0, top1[i - 1] >= 0, character[top1[i - 1]] > score { score = character[top1[i - 1]]; from = Int32(top1[i - 1]) }
+                    nextBlank[i] = score == none ? none : score + blankLog
+                    blankBack[t * (length + 1) + i] = from
+                }
+                for i in 0..<length {
+                    let blankScore = blank[i]
+                    // Straight from the previous character only if it is a different class: its best state, or
+                    // its second best where the best is this class.
+                    let top = i > 0 ? top1[i - 1] : -1, second = i > 0 ? top2[i - 1] : -1
+                    let topClass = top >= 0 ? stateClass[top] : -1, secondClass = second >= 0 ? stateClass[second] : -1
+                    let back = characterBack.baseAddress! + t * states
+                    for state in offset[i]..<offset[i + 1] {
+                        let c = stateClass[state]
+                        var score = character[state], from: Int32 = -1
+                        if blankScore > score { score = blankScore; from = -2 }
+                        let (previous, previousClass) = top >= 0 && topClass != c ? (top, topClass) : (second, secondClass)
+                        if previous >= 0, previousClass != c, character[previous] > score {
+                            score = character[previous]; from = Int32(previous)
+                        }
+                        nextCharacter[state] = score == none ? none : score + Double(row[c] + stateWeight[state])
+                        back[state] = from
+                    }
+                }
+                swap(&blank, &nextBlank)
+                swap(&character, &nextCharacter)
             }
-            swap(&blank, &nextBlank)
-            swap(&character, &nextCharacter)
-        }
-        // End in the trailing blank or in any class of the last character.
-        var endBlank = true, endState = -1, total = blank[length]
-        for state in offset[length - 1]..<offset[length] where character[state] > total {
-            total = character[state]; endBlank = false; endState = state
-        }
+            // End in the trailing blank or in any class of the last character.
+            total = blank[length]
+            for state in offset[length - 1]..<offset[length] where character[state] > total {
+                total = character[state]; endState = state
+            }
+        } } } } } } } }
         guard total > none else { return nil }
         var path = [(class: Int, columns: [Int])](repeating: (0, []), count: length)
-        var inBlank = endBlank, blankIndex = length, state = endState
+        var inBlank = endState < 0, blankIndex = length, state = endState
         for t in stride(from: columns - 1, through: 0, by: -1) {
             if inBlank {
                 guard t > 0 else { break }
                 let from = blankBack[t * (length + 1) + blankIndex]
                 if from >= 0 { inBlank = false; state = Int(from); blankIndex -= 1 }
             } else {
-                let i = positions.indices.last { offset[$0] <= state }!
-                path[i].class = positions[i][state - offset[i]]
+                let i = lattice.statePosition[state]
+                path[i].class = lattice.stateClass[state]
                 path[i].columns.append(t)
                 guard t > 0 else { break }
-                let from = characterBack[t * characterStates + state]
+                let from = characterBack[t * states + state]
                 if from == -2 { inBlank = true; blankIndex = i } else if from >= 0 { state = Int(from) }
             }
         }

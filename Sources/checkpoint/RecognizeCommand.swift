@@ -22,6 +22,9 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "Reads below this confidence (0–1) are dropped.")
     var minConfidence: Double = 0.6
 
+    @Option(help: "Most places per frame (the detector's surest) whose plate the recogniser reads.")
+    var maxCandidates: Int = PlateReader.Settings().maxCandidates
+
     @Option(help: "Most places per frame the detector looks at again at twice the scale, for plates too small at the first (0: never).")
     var zoomWindows: Int = 6
 
@@ -61,6 +64,7 @@ struct ReaderOptions: ParsableArguments {
     func makeReader(stream: Bool = false) throws -> PlateReader {
         let secondLook = self.secondLook ?? (stream ? 0 : PlateReader.Settings.stillSecondLookScale)
         guard secondLook >= 0, secondLook.isFinite else { throw ValidationError("--second-look takes 0 (never) or a positive scale, not \(secondLook)") }
+        guard maxCandidates >= 1 else { throw ValidationError("--max-candidates takes 1 or more, not \(maxCandidates)") }
         guard secondLookBelow >= 0, secondLookBelow.isFinite else { throw ValidationError("--second-look-below takes a confidence from 0, not \(secondLookBelow)") }
         guard let url = model.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledModelURL else {
             throw CLIError(message: "the built-in plate model is missing from this build", code: 1)
@@ -70,7 +74,7 @@ struct ReaderOptions: ParsableArguments {
         if detector != "none", let detectorURL = detector.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledDetectorURL {
             detectorModel = try DetectorModel(contentsOf: detectorURL)
         }
-        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, detectorWidth: detectorWidth, zoomWindows: zoomWindows, secondLookScale: secondLook, secondLookBelow: secondLookBelow, catchAllCost: catchAllCost, localProvinces: try provinces()))
+        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, maxCandidates: maxCandidates, detectorWidth: detectorWidth, zoomWindows: zoomWindows, secondLookScale: secondLook, secondLookBelow: secondLookBelow, catchAllCost: catchAllCost, localProvinces: try provinces()))
     }
 }
 

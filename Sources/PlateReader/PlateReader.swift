@@ -159,7 +159,7 @@ public final class PlateReader {
             }
             guard let first = best else { continue }
             let read = first.read.text.count <= Self.fragment ? first.read : improve(first.read, image: image, crop: first.crop, plate: plate)
-            guard read.confidence >= settings.minConfidence else { continue }
+            guard read.confidence >= settings.minConfidence, !Self.isRepetition(read.text) else { continue }
             Self.merge(read, into: &reads)
         }
         return reads.sorted { $0.confidence > $1.confidence }
@@ -254,6 +254,14 @@ public final class PlateReader {
         if read.text.count > other.text.count && contains(read.text, other.text) { return true }
         if other.text.count > read.text.count && contains(other.text, read.text) { return false }
         return read.confidence > other.confidence
+    }
+
+    /// Whether `text` is one character over and over (`1111111`, `IIII`, `TT`): what a grille's bars, a fence or a
+    /// striped sign read as. No region issues such plates as a series (a Chinese plate starts with a province and a
+    /// letter), and a vanity plate of one repeated character is far rarer than a grille in front of a camera.
+    static func isRepetition(_ text: String) -> Bool {
+        guard let first = text.first else { return false }
+        return text.allSatisfy { $0 == first }
     }
 
     /// A read this confident is not read again from another crop (that costs a recogniser pass, ~1 ms).

@@ -256,13 +256,16 @@ public final class PlateReader {
         return read.confidence > other.confidence
     }
 
-    /// Whether `text` is one character over and over (`1111111`, `IIII`, `TT`): what a grille's bars, a fence or a
-    /// striped sign read as. No region issues such plates as a series (a Chinese plate starts with a province and a
-    /// letter), and a vanity plate of one repeated character is far rarer than a grille in front of a camera.
+    /// Whether `text` is one bar-like character over and over (`1111111`, `IIII`, `TT`, `LL`): what a grille's bars,
+    /// a fence or a striped sign read as. Only the characters a single bar reads as, since real plates of one
+    /// repeated character exist (a US `5555`) and a repeated `1` is far likelier a grille in front of a camera.
     static func isRepetition(_ text: String) -> Bool {
-        guard let first = text.first else { return false }
+        guard let first = text.first, Self.barLike.contains(first) else { return false }
         return text.allSatisfy { $0 == first }
     }
+
+    /// Characters one vertical bar (and its shadow or holder) is read as.
+    static let barLike: Set<Character> = ["1", "I", "T", "L", "J"]
 
     /// A read this confident is not read again from another crop (that costs a recogniser pass, ~1 ms).
     static let sure = 0.95

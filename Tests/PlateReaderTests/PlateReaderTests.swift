@@ -84,11 +84,11 @@ struct PlateReaderTests {
         #expect(reads.map { String($0.text.dropFirst()) } == ["AF369W"], "reads: \(reads.map(\.text))")
     }
 
-    /// A grille's bars or a fence read as one stroke over and over (`1111111`, `IIII`): not a plate, whatever its
-    /// confidence; a plate with repeats among other characters still is.
+    /// A grille's bars or a fence read as one bar-like character over and over (`1111111`, `IIII`): not a plate,
+    /// whatever its confidence; a plate with repeats among other characters, or of another repeated character, still is.
     @Test func oneCharacterOverAndOverIsNotAPlate() {
         for text in ["1111111", "IIII", "TT"] { #expect(PlateReader.isRepetition(text), "\(text)") }
-        for text in ["", "111111I", "京A11111", "7AHN739"] { #expect(!PlateReader.isRepetition(text), "\(text)") }
+        for text in ["", "111111I", "京A11111", "7AHN739", "5555"] { #expect(!PlateReader.isRepetition(text), "\(text)") }
     }
 
     /// A radiator grille above and below a Chinese plate has horizontal contrast like the characters, so the band

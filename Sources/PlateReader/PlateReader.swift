@@ -25,6 +25,8 @@ public final class PlateReader {
         /// frame has several non-plates (signs, grilles) that the detector is surer of than a real plate, and 6
         /// left some plates unread; 8, 10, 12 and 16 read the same on synthetic scenes (tools/README.md).
         public var maxCandidates: Int
+        /// `maxCandidates` unless a camera or the CLI says otherwise (one place for the value).
+        public static let defaultMaxCandidates = 8
         /// Width the frame is shrunk to for the learned detector. It finds plates from about 24 px wide at that
         /// scale, so 640 finds plates from about 72 px on a 1080p frame (768 from about 60 px, at 1.4× the
         /// detector's time); plates wider than it reads well there (~128 px) are also looked for at half the scale.
@@ -61,7 +63,7 @@ public final class PlateReader {
         public var localProvinces: [Character]
 
         public init(regions: [PlateRegion] = [.cn], minPlateWidth: Int = 40, minConfidence: Double = 0.6,
-                    maxCandidates: Int = 8, detectorWidth: Int = 640, zoomWindows: Int = 6,
+                    maxCandidates: Int = Settings.defaultMaxCandidates, detectorWidth: Int = 640, zoomWindows: Int = 6,
                     secondLookScale: Double = 0, secondLookBelow: Double = 0,
                     catchAllCost: Double = Settings.defaultCatchAllCost, localProvinces: [Character] = []) {
             self.regions = regions

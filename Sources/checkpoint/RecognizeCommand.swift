@@ -23,7 +23,7 @@ struct ReaderOptions: ParsableArguments {
     var minConfidence: Double = 0.6
 
     @Option(help: "Most places per frame (the detector's surest) whose plate the recogniser reads.")
-    var maxCandidates: Int = PlateReader.Settings().maxCandidates
+    var maxCandidates: Int = PlateReader.Settings.defaultMaxCandidates
 
     @Option(help: "Most places per frame the detector looks at again at twice the scale, for plates too small at the first (0: never).")
     var zoomWindows: Int = 6

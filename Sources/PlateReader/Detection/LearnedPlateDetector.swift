@@ -19,7 +19,7 @@ final class LearnedPlateDetector {
     var workingWidth = 640
     /// Cells above this probability are plate.
     var threshold: Float = 0.5
-    var maxCandidates = 8
+    var maxCandidates = PlateReader.Settings.defaultMaxCandidates
     var minPlateWidth = 40
 
     private let network: Network

@@ -16,9 +16,9 @@ struct FormatDecoderTests {
         return column
     }
 
-    static func columns(_ text: String) -> [[Float]] {
-        // Every character followed by a blank, as CTC models emit.
-        text.flatMap { [column($0), column(nil)] }
+    /// Every character (probability `p`) followed by a blank, as CTC models emit.
+    static func columns(_ text: String, _ p: Float = 0.95) -> [[Float]] {
+        text.flatMap { [column($0, p), column(nil)] }
     }
 
     @Test func aFaintProvinceCharacterIsKeptBecauseTheFormatNeedsIt() throws {
@@ -60,14 +60,15 @@ struct FormatDecoderTests {
 
     @Test func aEuropeanReadCloseToANationalSeriesTakesItsLetterOrDigit() throws {
         // "12348CD" fits only the catch-all; "1234BCD" is the Spanish series. When the column hesitates
-        // between 8 and B, the series decides; when it is sure of the 8, the read stays as it is.
+        // between 8 and B, the series decides; when it is sure of the 8, the read stays as it is. (The other
+        // characters are sure: at 0.95 an end one could be left out for a 6-character series.)
         let decoder = FormatDecoder(formats: PlateFormat.eu, charset: Self.charset, catchAllCost: 3)
-        let unsure = Self.columns("1234") + [Self.column("8", 0.6, second: "B"), Self.column(nil)] + Self.columns("CD")
+        let unsure = Self.columns("1234", 0.99) + [Self.column("8", 0.6, second: "B"), Self.column(nil)] + Self.columns("CD", 0.99)
         let fitted = try #require(decoder.decode(unsure))
         #expect(String(fitted.characters.map(\.character)) == "1234BCD")
         #expect(fitted.format.name == "eu-es-DDDDLLL")
         #expect(fitted.cost > 0.1 && fitted.cost < 1)
-        let sure = Self.columns("1234") + [Self.column("8", 0.999, second: "B"), Self.column(nil)] + Self.columns("CD")
+        let sure = Self.columns("1234", 0.99) + [Self.column("8", 0.999, second: "B"), Self.column(nil)] + Self.columns("CD", 0.99)
         let kept = try #require(decoder.decode(sure))
         #expect(String(kept.characters.map(\.character)) == "12348CD")
         #expect(kept.format.name == "eu-7")
@@ -91,6 +92,38 @@ struct FormatDecoderTests {
         let vanity = try #require(decoder.decode(Self.columns("WHEELS")))
         #expect(String(vanity.characters.map(\.character)) == "WHEELS")
         #expect(vanity.format.name == "us-6")
+    }
+
+    @Test func aCharacterTooManyAtAnEndGivesWayToASeriesWhenItIsUnsure() throws {
+        // "7ABC1234" fits only the catch-all; without its unsure last character it is California's series.
+        let decoder = FormatDecoder(formats: PlateFormat.us, charset: Self.charset, catchAllCost: 3)
+        let unsure = Self.columns("7ABC123") + [Self.column("4", 0.6), Self.column(nil)]
+        let fitted = try #require(decoder.decode(unsure))
+        #expect(String(fitted.characters.map(\.character)) == "7ABC123")
+        #expect(fitted.format.name == "us-ca-DLLLDDD")
+        #expect(fitted.cost > 0.1 && fitted.cost < 3)
+        // A sure eighth character is part of the plate.
+        let sure = Self.columns("7ABC1234", 0.99)
+        #expect(String(try #require(decoder.decode(sure)).characters.map(\.character)) == "7ABC1234")
+        // One at each end: a bolt before and a frame edge after.
+        let both = [Self.column("1", 0.6), Self.column(nil)] + Self.columns("7ABC123") + [Self.column("1", 0.6), Self.column(nil)]
+        #expect(String(try #require(decoder.decode(both)).characters.map(\.character)) == "7ABC123")
+    }
+
+    @Test func aFaintCharacterTheGreedyReadDroppedIsTakenBackForASeries() throws {
+        // The A's columns lean to the blank, so the greedy read is "7BC123", which fits only the catch-all;
+        // California's series takes the A back from its column. A clear blank there leaves the read as it is.
+        let decoder = FormatDecoder(formats: PlateFormat.us, charset: Self.charset, catchAllCost: 3)
+        let faint = Self.columns("7") + [Self.column("A", 0.35), Self.column(nil)] + Self.columns("BC123")
+        #expect(String(CTCDecoder.decode(probabilities: faint, charset: Self.charset).map(\.character)) == "7BC123")
+        let fitted = try #require(decoder.decode(faint))
+        #expect(String(fitted.characters.map(\.character)) == "7ABC123")
+        #expect(fitted.format.name == "us-ca-DLLLDDD")
+        #expect(fitted.characters[1].confidence < 0.5)
+        let gone = Self.columns("7") + [Self.column("A", 0.01), Self.column(nil)] + Self.columns("BC123")
+        let kept = try #require(decoder.decode(gone))
+        #expect(String(kept.characters.map(\.character)) == "7BC123")
+        #expect(kept.format.name == "us-6")
     }
 
     @Test func onlyTheRegionsCharactersAreRead() throws {

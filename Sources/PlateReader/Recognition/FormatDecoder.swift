@@ -170,11 +170,10 @@ struct FormatDecoder {
     /// (about 40 European series) is tried only where the greedy read is near it: every character fits its
     /// position or has a look-alike that does, the read having the format's length, one character more at
     /// either end or one at each end (a plate's frame, a bolt or a sticker read as a character), or one fewer
-    /// at either end (a faint character the greedy path dropped, which the search may take back from its
-    /// columns). The search itself may drop or take back a character anywhere (a separator between the groups
-    /// read as one); the gate looks at the ends only, since trying every position let through so many more
-    /// searches that a US frame took 6 % longer, for 2 more of 2,522 synthetic plates read. The catch-all's cost then decides;
-    /// a search over every series for every read would double the reader's time.
+    /// (a faint character the greedy path dropped, which the search may take back from its columns). The
+    /// catch-all's cost then decides. A search over every series for every read would double the reader's
+    /// time; the gate looks at the ends only (the search itself may still drop or add a character anywhere),
+    /// since gating at every position cost a US frame 6 % more for 2 more of 2,522 synthetic plates.
     private func worthSearching(_ index: Int, _ greedy: [Character]) -> Bool {
         guard searchedOnlyNearGreedy[index] else { return true }
         let positions = formats[index].positions[...], text = greedy[...]

@@ -155,6 +155,73 @@ struct ConvolutionKernelTests {
         }
     }
 
+    /// The bfloat16 kernel, vector (where the CPU has AVX-512 BF16) and portable, against the float32 direct kernel run
+    /// on the same inputs and weights rounded to bfloat16 first: the products are then the same, so only the order of
+    /// the float32 sums differs. Odd channel counts (the last pair half zeros), one or two output groups and a left-over
+    /// group, widths with a masked last vector, with and without ReLU, into a bordered layout it must leave alone.
+    @Test(arguments: [(channels: 8, height: 5, width: 21, outputs: 6), (channels: 3, height: 1, width: 1, outputs: 1),
+                      (channels: 16, height: 4, width: 32, outputs: 13), (channels: 9, height: 7, width: 45, outputs: 4),
+                      (channels: 24, height: 3, width: 80, outputs: 12), (channels: 1, height: 2, width: 2, outputs: 3),
+                      (channels: 64, height: 4, width: 16, outputs: 96)])
+    func bfloat16MatchesTheDirectConvolutionOnRoundedValues(channels: Int, height: Int, width: Int, outputs: Int) {
+        var generator = SeededGenerator(seed: UInt64(channels * 1000 + width))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        /// Round to nearest even at 8 significant bits, as the kernel's conversion does.
+        func rounded(_ values: [Float]) -> [Float] {
+            values.map { value in
+                let bits = value.bitPattern
+                return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+            }
+        }
+        let pw = width + 2, plane = (height + 2) * pw
+        let inputs = random(channels * height * width), weights = random(outputs * channels * 9), bias = random(outputs)
+        let padded = Self.bordered(inputs, planes: channels, height: height, width: width)
+        var paired = [UInt32](repeating: 0xDEAD, count: cpd_bf16_weight_words(Int32(channels), Int32(outputs)))
+        cpd_bf16_weights(weights, Int32(channels), Int32(outputs), &paired)
+        var scratch = [UInt32](repeating: 0xDEAD, count: cpd_bf16_scratch_words(Int32(channels), Int32(height), Int32(width)))
+        let roundedPadded = Self.bordered(rounded(inputs), planes: channels, height: height, width: width)
+        let roundedPacked = Self.packed(rounded(weights), outputs: outputs, k: channels * 9)
+        for relu in [Int32(0), 1] {
+            var direct = [Float](repeating: 0, count: outputs * height * width)
+            cpd_conv3x3_portable(roundedPadded, Int32(channels), Int32(height), Int32(width), roundedPacked, bias, relu,
+                                 Int32(outputs), &direct)
+            for portable in [false, true] {
+                var bordered = [Float](repeating: -7, count: outputs * plane)
+                bordered.withUnsafeMutableBufferPointer { out in
+                    let run = portable ? cpd_conv3x3_bf16_portable : cpd_conv3x3_bf16
+                    run(padded, Int32(channels), Int32(height), Int32(width), paired, bias, relu, Int32(outputs),
+                        out.baseAddress! + pw + 1, Int32(pw), Int32(plane), &scratch)
+                }
+                Self.expectBordered(bordered, planes: outputs, height: height, width: width, equal: direct, within: 1e-4,
+                                    "relu \(relu) portable \(portable)")
+            }
+        }
+    }
+
+    /// A network on bfloat16 products reads what the float32 one reads: a random 3×3 stack's outputs stay within a
+    /// few hundredths of the float32 kernel's (8 significant bits per factor, float32 sums).
+    @Test func bfloat16StaysCloseToFloat32() {
+        var generator = SeededGenerator(seed: 42)
+        let (channels, height, width, outputs) = (32, 6, 40, 16)
+        let padded = Self.bordered((0..<(channels * height * width)).map { _ in Float.random(in: 0...1, using: &generator) },
+                                   planes: channels, height: height, width: width)
+        let scale = 1 / Float(channels * 9).squareRoot()
+        let weights = (0..<(outputs * channels * 9)).map { _ in Float.random(in: -scale...scale, using: &generator) }
+        let bias = [Float](repeating: 0, count: outputs)
+        var exact = [Float](repeating: 0, count: outputs * height * width)
+        cpd_conv3x3_portable(padded, Int32(channels), Int32(height), Int32(width), Self.packed(weights, outputs: outputs, k: channels * 9),
+                             bias, 0, Int32(outputs), &exact)
+        var paired = [UInt32](repeating: 0, count: cpd_bf16_weight_words(Int32(channels), Int32(outputs)))
+        cpd_bf16_weights(weights, Int32(channels), Int32(outputs), &paired)
+        var scratch = [UInt32](repeating: 0, count: cpd_bf16_scratch_words(Int32(channels), Int32(height), Int32(width)))
+        var approximate = [Float](repeating: 0, count: outputs * height * width)
+        cpd_conv3x3_bf16(padded, Int32(channels), Int32(height), Int32(width), paired, bias, 0, Int32(outputs), &approximate,
+                         Int32(width), Int32(height * width), &scratch)
+        let worst = zip(exact, approximate).map { abs($0 - $1) }.max() ?? 0
+        let spread = (exact.map { $0 * $0 }.reduce(0, +) / Float(exact.count)).squareRoot()
+        #expect(worst < 0.02 * max(spread, 1e-3), "worst \(worst), typical output \(spread)")
+    }
+
     /// The fused convolution + 2×2 pooling against the two run one after the other, vector and portable paths: widths
     /// with and without a last column the vector path leaves to the scalar one, odd sizes (the last row or column
     /// dropped), output counts that are not a multiple of 4, into a bordered layout.

@@ -2,6 +2,7 @@
 #define PLATE_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// The convolution's matrix product, the plate reader's hot loop:
 /// out[o][p] = bias[o] + sum_r W[o][r] * col[r][p], then ReLU when `relu`.
@@ -86,5 +87,30 @@ void cpd_conv3x3_pool2_portable(const float *padded, int channels, int height, i
 
 /// Whether a direct 3x3 convolution followed by a 2x2 pool runs faster fused on this CPU.
 int cpd_conv3x3_prefers_fused_pool(void);
+
+/// 3x3 "same" convolutions as `cpd_conv3x3_strided` (same `padded` input and output layout) with bfloat16
+/// products summed in float32: where the CPU has AVX-512 BF16, one instruction does two input channels'
+/// multiply-adds, so a layer runs on about half the instructions. Inputs and weights keep 8 significant bits
+/// (relative error up to 2^-9 each); results match the float32 kernels to about 1e-2 of their scale.
+/// `packed` comes from `cpd_bf16_weights` (once per model); `scratch` holds at least
+/// `cpd_bf16_scratch_words(channels, height, width)` words (the input converted; reused between calls).
+/// Without AVX-512 BF16 it computes the same products element by element (slowly: see `cpd_conv3x3_prefers_bf16`).
+void cpd_conv3x3_bf16(const float *padded, int channels, int height, int width, const uint32_t *packed,
+                      const float *bias, int relu, int outputs, float *out, int out_row, int out_plane, uint32_t *scratch);
+
+/// The element-by-element bfloat16 kernel, whatever the CPU (exposed for tests).
+void cpd_conv3x3_bf16_portable(const float *padded, int channels, int height, int width, const uint32_t *packed,
+                               const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
+                               uint32_t *scratch);
+
+/// 3x3 weights `[outputs][channels][3][3]` rounded to bfloat16 and paired by input channel for
+/// `cpd_conv3x3_bf16`, into `cpd_bf16_weight_words(channels, outputs)` words.
+void cpd_bf16_weights(const float *weights, int channels, int outputs, uint32_t *packed);
+size_t cpd_bf16_weight_words(int channels, int outputs);
+size_t cpd_bf16_scratch_words(int channels, int height, int width);
+
+/// Whether this CPU runs a 3x3 layer with this many input channels on bfloat16 products (AVX-512 BF16, and
+/// enough channels to pair).
+int cpd_conv3x3_prefers_bf16(int channels);
 
 #endif

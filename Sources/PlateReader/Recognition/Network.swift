@@ -1,8 +1,8 @@
 import CPlateKernels
 
 /// Runs a plate model's layers. 3×3 convolutions (most of the work) run in C on the CPU's vectors: directly,
-/// by Winograd's F(2×2, 3×3) where the input has enough channels, or fused with the 2×2 pooling after them
-/// (the kernels say which is faster on this CPU); other convolutions are im2col + a matrix product
+/// on bfloat16 products where the CPU has AVX-512 BF16, by Winograd's F(2×2, 3×3) where the input has enough
+/// channels, or fused with the 2×2 pooling after them (the kernels say which is faster on this CPU); other convolutions are im2col + a matrix product
 /// (`cpd_conv_gemm`). All buffers are allocated once and reused, so reading a plate allocates
 /// nothing per pixel. Not thread-safe: one per worker.
 final class Network {
@@ -24,6 +24,11 @@ final class Network {
     /// Per layer: its weights transformed for the Winograd kernel, where this CPU runs that layer faster so
     /// (`cpd_conv3x3_prefers_winograd`); empty where the direct kernel runs it.
     private let winograd: [[Float]]
+    /// Per layer: its weights rounded to bfloat16 and paired by input channel, where this CPU runs that layer on
+    /// bfloat16 products (`cpd_conv3x3_prefers_bf16`: about half the instructions); empty elsewhere.
+    private let bf16: [[UInt32]]
+    /// The bfloat16 kernel's working memory (the layer's input converted), grown to the largest layer seen.
+    private var bf16Scratch: [UInt32] = []
     /// Per layer: whether it is a direct 3×3 convolution that runs fused with the 2×2 pooling after it
     /// (`cpd_conv3x3_pool2_strided`: its full-size output never goes to memory), where this CPU runs that faster.
     private let fusesPool: [Bool]
@@ -47,8 +52,17 @@ final class Network {
             return packed
         }
         threeByThree = layers.map(Self.isConv3x3)
-        let winograd: [[Float]] = layers.map { layer in
-            guard Self.isConv3x3(layer), case .conv(let c) = layer, cpd_conv3x3_prefers_winograd(Int32(c.inChannels)) != 0
+        let bf16: [[UInt32]] = layers.map { layer in
+            guard Self.isConv3x3(layer), case .conv(let c) = layer, cpd_conv3x3_prefers_bf16(Int32(c.inChannels)) != 0
+            else { return [] }
+            var paired = [UInt32](repeating: 0, count: cpd_bf16_weight_words(Int32(c.inChannels), Int32(c.outChannels)))
+            cpd_bf16_weights(c.weights, Int32(c.inChannels), Int32(c.outChannels), &paired)
+            return paired
+        }
+        self.bf16 = bf16
+        let winograd: [[Float]] = layers.indices.map { index in
+            guard bf16[index].isEmpty, Self.isConv3x3(layers[index]), case .conv(let c) = layers[index],
+                  cpd_conv3x3_prefers_winograd(Int32(c.inChannels)) != 0
             else { return [] }
             var transformed = [Float](repeating: 0, count: cpd_winograd_weight_floats(Int32(c.inChannels), Int32(c.outChannels)))
             cpd_winograd_weights(c.weights, Int32(c.inChannels), Int32(c.outChannels), &transformed)
@@ -58,7 +72,7 @@ final class Network {
         self.winograd = winograd
         let fusing = cpd_conv3x3_prefers_fused_pool() != 0
         fusesPool = layers.indices.map { index in
-            guard fusing, Self.isConv3x3(layers[index]), winograd[index].isEmpty, index + 1 < layers.count,
+            guard fusing, Self.isConv3x3(layers[index]), winograd[index].isEmpty, bf16[index].isEmpty, index + 1 < layers.count,
                   case .maxPool(2, 2, 2, 2) = layers[index + 1] else { return false }
             return true
         }
@@ -108,8 +122,8 @@ final class Network {
                         // The output is the pooling's: its size, and the border the layer after the pooling reads.
                         (outHeight, outWidth, border) = (height / 2, width / 2, bordersOutput[index + 1])
                     }
-                    convolve3x3(conv, packed: packed[index], winograd: winograd[index], height: height, width: width,
-                                border: border, pooled: pooled)
+                    convolve3x3(conv, packed: packed[index], winograd: winograd[index], bf16: bf16[index], height: height,
+                                width: width, border: border, pooled: pooled)
                     bordered = border
                 } else {
                     convolve(conv, packed: packed[index], height: height, width: width, outHeight: outHeight, outWidth: outWidth)
@@ -194,8 +208,8 @@ final class Network {
     /// straight from planes with a one-pixel zero border — `bufferA` itself when the layer before wrote it so,
     /// else a bordered copy. With `border` the output gets the same border, for the next 3×3 convolution.
     /// `pooled`: the output is max-pooled 2×2 on the way (half the height and width).
-    private func convolve3x3(_ conv: ModelConvolution, packed: [Float], winograd: [Float], height: Int, width: Int,
-                             border: Bool, pooled: Bool = false) {
+    private func convolve3x3(_ conv: ModelConvolution, packed: [Float], winograd: [Float], bf16: [UInt32], height: Int,
+                             width: Int, border: Bool, pooled: Bool = false) {
         let pw = width + 2, plane = (height + 2) * pw
         let (outHeight, outWidth) = pooled ? (height / 2, width / 2) : (height, width)
         let outRow = border ? outWidth + 2 : outWidth
@@ -214,6 +228,10 @@ final class Network {
             let needed = cpd_winograd_scratch_floats(Int32(conv.inChannels), Int32(width))
             if scratch.count < needed { scratch = [Float](repeating: 0, count: needed) }
         }
+        if !bf16.isEmpty {
+            let needed = cpd_bf16_scratch_words(Int32(conv.inChannels), Int32(height), Int32(width))
+            if bf16Scratch.count < needed { bf16Scratch = [UInt32](repeating: 0, count: needed) }
+        }
         (bordered ? bufferA : columns).withUnsafeBufferPointer { padded in
             packed.withUnsafeBufferPointer { w in
                 conv.bias.withUnsafeBufferPointer { bias in
@@ -227,6 +245,9 @@ final class Network {
                         if pooled {
                             cpd_conv3x3_pool2_strided(padded.baseAddress!, channels, Int32(height), Int32(width), w.baseAddress!,
                                                       bias.baseAddress!, relu, outputs, dst, Int32(outRow), Int32(outPlane))
+                        } else if !bf16.isEmpty {
+                            cpd_conv3x3_bf16(padded.baseAddress!, channels, Int32(height), Int32(width), bf16, bias.baseAddress!,
+                                             relu, outputs, dst, Int32(outRow), Int32(outPlane), &bf16Scratch)
                         } else if winograd.isEmpty {
                             cpd_conv3x3_strided(padded.baseAddress!, channels, Int32(height), Int32(width), w.baseAddress!,
                                                 bias.baseAddress!, relu, outputs, dst, Int32(outRow), Int32(outPlane))

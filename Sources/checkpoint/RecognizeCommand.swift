@@ -34,6 +34,9 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "An image also gets the second look when its surest read is at most this confident (0: only when it read nothing; 1: always, at 2.6× the time).")
     var secondLookBelow: Double = 0
 
+    @Option(help: "Each plate read is looked for again at this many times --detector-width, around it, and read from that box too (0: never).")
+    var relook: Double = PlateReader.Settings.defaultRelookScale
+
     @Option(help: "Log-probability (nats) a read may lose by fitting a national format (eu) rather than 'any letters and digits', and still be read in it.")
     var catchAllCost: Double = PlateReader.Settings.defaultCatchAllCost
 
@@ -65,6 +68,7 @@ struct ReaderOptions: ParsableArguments {
         let secondLook = self.secondLook ?? (stream ? 0 : PlateReader.Settings.stillSecondLookScale)
         guard secondLook >= 0, secondLook.isFinite else { throw ValidationError("--second-look takes 0 (never) or a positive scale, not \(secondLook)") }
         guard maxCandidates >= 1 else { throw ValidationError("--max-candidates takes 1 or more, not \(maxCandidates)") }
+        guard relook >= 0, relook.isFinite else { throw ValidationError("--relook takes 0 (never) or a positive scale, not \(relook)") }
         guard secondLookBelow >= 0, secondLookBelow.isFinite else { throw ValidationError("--second-look-below takes a confidence from 0, not \(secondLookBelow)") }
         guard let url = model.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledModelURL else {
             throw CLIError(message: "the built-in plate model is missing from this build", code: 1)
@@ -74,7 +78,7 @@ struct ReaderOptions: ParsableArguments {
         if detector != "none", let detectorURL = detector.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledDetectorURL {
             detectorModel = try DetectorModel(contentsOf: detectorURL)
         }
-        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, maxCandidates: maxCandidates, detectorWidth: detectorWidth, zoomWindows: zoomWindows, secondLookScale: secondLook, secondLookBelow: secondLookBelow, catchAllCost: catchAllCost, localProvinces: try provinces()))
+        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, maxCandidates: maxCandidates, detectorWidth: detectorWidth, zoomWindows: zoomWindows, secondLookScale: secondLook, secondLookBelow: secondLookBelow, relookScale: relook, catchAllCost: catchAllCost, localProvinces: try provinces()))
     }
 }
 

@@ -82,6 +82,21 @@ struct LearnedDetectorTests {
         #expect(abs(box.x + box.width / 2 - 612) <= 8 && abs(box.y + box.height / 2 - 304) <= 8)
     }
 
+    @Test func aPlateFoundIsPlacedAgainAtAnotherScaleInAWindowAroundIt() throws {
+        // The tiny model's quad is ±32 × ±8 input pixels: 128 × 32 frame pixels at the first pass (shrunk 2×),
+        // 256 × 64 at half that scale (shrunk 4×), in frame pixels wherever the window lies.
+        let detector = Self.detector(try DetectorModel(data: TinyModel.detector(halfWidth: 32, halfHeight: 8), file: "t"))
+        let image = Self.frame(width: 1024, height: 600, bright: [(600, 300, 64, 24), (100, 100, 64, 24)])
+        let first = try #require(detector.candidates(in: image).first { $0.quad.boundingBox.x > 400 }).quad.boundingBox
+        #expect(abs(first.width - 128) < 1 && abs(first.height - 32) < 1)
+        let again = try #require(detector.again(first, in: image, factor: 0.5)).quad.boundingBox
+        #expect(abs(again.width - 256) < 1 && abs(again.height - 64) < 1)
+        #expect(abs(again.x + again.width / 2 - 632) <= 16 && abs(again.y + again.height / 2 - 312) <= 16)
+        // Only a plate centred in the box asked about: none in an empty part of the frame, not the other plate.
+        #expect(detector.again((800, 450, 128, 32), in: image, factor: 0.5) == nil)
+        #expect(detector.again((300, 100, 128, 32), in: image, factor: 0.5) == nil)
+    }
+
     /// The tests' detector: frames shrunk to 512 px (a 1024-wide frame by 2), no half-scale pass unless a test
     /// turns it on.
     static func detector(_ model: DetectorModel) -> LearnedPlateDetector {

@@ -101,6 +101,19 @@ final class LearnedPlateDetector {
 
     typealias Box = (x: Double, y: Double, width: Double, height: Double)
 
+    /// The plate at `box` (frame pixels) placed again at `factor` times the working scale, in a window around it:
+    /// the detector's corners move with scale, so this is a second, independent box for a plate already found.
+    /// The surest candidate whose centre lies in `box`; nil when there is none.
+    func again(_ box: Box, in image: YCbCrImage, factor: Double) -> QuadCandidate? {
+        let scale = min(1, Double(workingWidth) / Double(image.width) * factor)
+        let half = (x: Int(max(box.width, Double(zoomWindowSize.width) / scale)),
+                    y: Int(max(box.height * 1.5, Double(zoomWindowSize.height) / scale)))
+        let region = Self.window(around: (box.x + box.width / 2, box.y + box.height / 2), half: half, in: image)
+        return pass(image, region: region, scale: scale, collectWeak: false).plates
+            .filter { let b = $0.quad.boundingBox; return Self.inside((b.x + b.width / 2, b.y + b.height / 2), box) }
+            .max { $0.score < $1.score }
+    }
+
     static func inside(_ point: (x: Double, y: Double), _ box: Box) -> Bool {
         point.x >= box.x && point.x <= box.x + box.width && point.y >= box.y && point.y <= box.y + box.height
     }

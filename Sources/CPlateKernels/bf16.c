@@ -9,6 +9,7 @@
 // channel is paired with zeros.
 #include "plate_kernels.h"
 #include "cpu_features.h"
+#include "block512.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -122,13 +123,13 @@ static void convert_avx512(const float *padded, int channels, size_t plane, uint
 /// one output row, one accumulator register each, the last vector possibly masked.
 __attribute__((target("avx512f,avx512bw,avx512bf16"), always_inline))
 static inline void block_bf16(const uint32_t *pairs, int np, int height, int width, const uint32_t *w, int k2,
-                              const float *b, int relu, int outputs, int o0, int y, int x, int groups, int vectors,
+                              const float *bias, int relu, int outputs, int o0, int y, int x, int groups, int vectors,
                               __mmask16 mask, float *out, size_t out_row, size_t out_plane) {
     const int pw = width + 2;
     const size_t plane = (size_t)(height + 2) * pw;
     __m512 acc[8][2];
     for (int i = 0; i < 4 * groups; i++)
-        for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_set1_ps(b[i]);
+        for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_set1_ps(o0 + i < outputs ? bias[o0 + i] : 0.0f);
     const uint32_t *wr = w;
     for (int p = 0; p < np; p++) {
         const uint32_t *row = pairs + (size_t)p * plane + (size_t)y * pw + x;
@@ -161,26 +162,11 @@ __attribute__((target("avx512f,avx512bw,avx512bf16")))
 static void conv3x3_bf16_avx512(const uint32_t *pairs, int channels, int height, int width, const uint32_t *packed,
                                 const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
     const int np = pairs_of(channels), k2 = np * 9;
-    for (int o0 = 0; o0 < outputs;) {
-        const int groups = outputs - o0 >= 8 ? 2 : 1;
-        const uint32_t *w = packed + (size_t)(o0 / 4) * k2 * 4;
-        float b[8];
-        for (int i = 0; i < 8; i++) b[i] = o0 + i < outputs ? bias[o0 + i] : 0.0f;
-        for (int y = 0; y < height; y++) {
-            int x = 0;
-            for (; x + 32 <= width; x += 32) {
-                if (groups == 2) block_bf16(pairs, np, height, width, w, k2, b, relu, outputs, o0, y, x, 2, 2, 0xFFFF, out, out_row, out_plane);
-                else block_bf16(pairs, np, height, width, w, k2, b, relu, outputs, o0, y, x, 1, 2, 0xFFFF, out, out_row, out_plane);
-            }
-            for (; x < width; x += 16) {
-                const int n = width - x < 16 ? width - x : 16;
-                const __mmask16 m = (__mmask16)((1u << n) - 1u);
-                if (groups == 2) block_bf16(pairs, np, height, width, w, k2, b, relu, outputs, o0, y, x, 2, 1, m, out, out_row, out_plane);
-                else block_bf16(pairs, np, height, width, w, k2, b, relu, outputs, o0, y, x, 1, 1, m, out, out_row, out_plane);
-            }
-        }
-        o0 += 4 * groups;
-    }
+#define BLOCK(groups, vectors, mask)                                                                                   \
+    block_bf16(pairs, np, height, width, packed + (size_t)(o0 / 4) * k2 * 4, k2, bias, relu, outputs, o0, y, x, groups, \
+               vectors, mask, out, out_row, out_plane)
+    CPD_FOR_EACH_BLOCK512(outputs, height, width, BLOCK)
+#undef BLOCK
 }
 #else
 int cpd_cpu_has_avx512_bf16(void) { return 0; }

@@ -4,6 +4,7 @@
 // keep the rest portable, so the dispatch lives here in C.
 #include "plate_kernels.h"
 #include "cpu_features.h"
+#include "block512.h"
 
 #include <stddef.h>
 
@@ -244,12 +245,12 @@ static void conv3x3_avx2(const float *padded, int channels, int height, int widt
 // at every call, so the compiler unrolls the block into straight-line code.
 __attribute__((target("avx512f"), always_inline))
 static inline void conv3x3_block512(const float *padded, int channels, int height, int width, const float *w, int k,
-                                    const float *b, int relu, int outputs, int o0, int y, int x, int groups,
+                                    const float *bias, int relu, int outputs, int o0, int y, int x, int groups,
                                     int vectors, __mmask16 mask, float *out, size_t out_row, size_t out_plane) {
     const int pw = width + 2, plane = (height + 2) * pw;
     __m512 acc[8][2];
     for (int i = 0; i < 4 * groups; i++)
-        for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_set1_ps(b[i]);
+        for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_set1_ps(o0 + i < outputs ? bias[o0 + i] : 0.0f);
     const float *wr = w;
     for (int c = 0; c < channels; c++) {
         const float *row = padded + (size_t)c * plane + (size_t)y * pw + x;
@@ -280,26 +281,11 @@ __attribute__((target("avx512f")))
 static void conv3x3_avx512(const float *padded, int channels, int height, int width, const float *packed,
                            const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
     const int k = channels * 9;
-    for (int o0 = 0; o0 < outputs;) {
-        const int groups = outputs - o0 >= 8 ? 2 : 1;
-        const float *w = packed + (size_t)(o0 / 4) * k * 4;
-        float b[8];
-        block_bias(bias, o0, 8, outputs, b);
-        for (int y = 0; y < height; y++) {
-            int x = 0;
-            for (; x + 32 <= width; x += 32) {
-                if (groups == 2) conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 2, 2, 0xFFFF, out, out_row, out_plane);
-                else conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 1, 2, 0xFFFF, out, out_row, out_plane);
-            }
-            for (; x < width; x += 16) {
-                const int n = width - x < 16 ? width - x : 16;
-                const __mmask16 m = (__mmask16)((1u << n) - 1u);
-                if (groups == 2) conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 2, 1, m, out, out_row, out_plane);
-                else conv3x3_block512(padded, channels, height, width, w, k, b, relu, outputs, o0, y, x, 1, 1, m, out, out_row, out_plane);
-            }
-        }
-        o0 += 4 * groups;
-    }
+#define BLOCK(groups, vectors, mask)                                                                                   \
+    conv3x3_block512(padded, channels, height, width, packed + (size_t)(o0 / 4) * k * 4, k, bias, relu, outputs, o0, y, \
+                     x, groups, vectors, mask, out, out_row, out_plane)
+    CPD_FOR_EACH_BLOCK512(outputs, height, width, BLOCK)
+#undef BLOCK
 }
 
 int cpd_cpu_has_avx512(void) {

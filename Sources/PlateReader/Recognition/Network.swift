@@ -2,9 +2,9 @@ import CPlateKernels
 
 /// Runs a plate model's layers. 3×3 convolutions (most of the work) run in C on the CPU's vectors: directly,
 /// on bfloat16 products where the CPU has AVX-512 BF16, by Winograd's F(2×2, 3×3) where the input has enough
-/// channels, or fused with the 2×2 pooling after them (the kernels say which is faster on this CPU); other convolutions are im2col + a matrix product
-/// (`cpd_conv_gemm`). All buffers are allocated once and reused, so reading a plate allocates
-/// nothing per pixel. Not thread-safe: one per worker.
+/// channels, or fused with the 2×2 pooling after them (the kernels say which is faster on this CPU); other
+/// convolutions are im2col + a matrix product (`cpd_conv_gemm`). All buffers are allocated once and reused, so
+/// reading a plate allocates nothing per pixel. Not thread-safe: one per worker.
 final class Network {
     let layers: [ModelLayer]
     private var bufferA: [Float] = []

@@ -4,6 +4,9 @@
 // and weights' precision: bfloat16 keeps 8 significant bits (a relative error up to 2^-9 per factor); sums,
 // bias and ReLU stay float32.
 //
+// The same code runs the matrix product of the other convolutions (4x4, 1x1: `cpd_conv_gemm_bf16`), as a 1x1
+// convolution over one row of `pixels` whose channels are the im2col matrix's rows.
+//
 // Layout: channels go in pairs. Each 32-bit word of the converted input holds pixel (y, x) of channels 2p (low
 // half) and 2p+1 (high half); each weight word holds one output's tap for the same two channels. An odd last
 // channel is paired with zeros.
@@ -37,23 +40,36 @@ static inline int pairs_of(int channels) { return (channels + 1) / 2; }
 
 size_t cpd_bf16_weight_words(int channels, int outputs) { return (size_t)((outputs + 3) / 4) * pairs_of(channels) * 9 * 4; }
 
+size_t cpd_bf16_gemm_weight_words(int k, int outputs) { return (size_t)((outputs + 3) / 4) * pairs_of(k) * 4; }
+
 size_t cpd_bf16_scratch_words(int channels, int height, int width) {
     return (size_t)pairs_of(channels) * (height + 2) * (width + 2);
 }
 
-void cpd_bf16_weights(const float *weights, int channels, int outputs, uint32_t *packed) {
+size_t cpd_bf16_gemm_scratch_words(int k, int pixels) { return (size_t)pairs_of(k) * pixels; }
+
+/// Weights `[outputs][channels][taps]` rounded and paired by channel: `[outputs/4][channels/2][taps][4]` words.
+static void pair_weights(const float *weights, int channels, int taps, int outputs, uint32_t *packed) {
     const int pairs = pairs_of(channels), groups = (outputs + 3) / 4;
-    memset(packed, 0, sizeof(uint32_t) * cpd_bf16_weight_words(channels, outputs));
+    memset(packed, 0, sizeof(uint32_t) * (size_t)groups * pairs * taps * 4);
     for (int g = 0; g < groups; g++)
         for (int p = 0; p < pairs; p++)
-            for (int t = 0; t < 9; t++)
+            for (int t = 0; t < taps; t++)
                 for (int i = 0; i < 4; i++) {
                     const int o = 4 * g + i, c = 2 * p;
                     if (o >= outputs) continue;
-                    const uint32_t low = to_bf16(weights[((size_t)o * channels + c) * 9 + t]);
-                    const uint32_t high = c + 1 < channels ? to_bf16(weights[((size_t)o * channels + c + 1) * 9 + t]) : 0;
-                    packed[(((size_t)g * pairs + p) * 9 + t) * 4 + i] = low | high << 16;
+                    const uint32_t low = to_bf16(weights[((size_t)o * channels + c) * taps + t]);
+                    const uint32_t high = c + 1 < channels ? to_bf16(weights[((size_t)o * channels + c + 1) * taps + t]) : 0;
+                    packed[(((size_t)g * pairs + p) * taps + t) * 4 + i] = low | high << 16;
                 }
+}
+
+void cpd_bf16_weights(const float *weights, int channels, int outputs, uint32_t *packed) {
+    pair_weights(weights, channels, 9, outputs, packed);
+}
+
+void cpd_bf16_gemm_weights(const float *weights, int k, int outputs, uint32_t *packed) {
+    pair_weights(weights, k, 1, outputs, packed);
 }
 
 /// The bordered float32 planes as channel pairs of bfloat16 (the layout above), element by element.
@@ -65,21 +81,25 @@ static void convert_portable(const float *padded, int channels, size_t plane, ui
     }
 }
 
+/// Where a layer's paired input lies: pair p's plane starts `plane` words after pair p-1's, rows are `pw` words
+/// apart, and output (y, x) reads the `size` x `size` taps from (y, x) on (3: a bordered plane; 1: a matrix row).
+typedef struct { size_t plane; int pw, size; } pair_layout;
+
 /// The same products and sums on any CPU: the reference the vector kernel is tested against, and the
 /// fallback where there is no AVX-512 BF16 (the network only picks bfloat16 where there is).
-static void conv3x3_bf16_portable(const uint32_t *pairs, int channels, int height, int width, const uint32_t *packed,
-                                  const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
-    const int pw = width + 2, np = pairs_of(channels), k2 = np * 9;
-    const size_t plane = (size_t)(height + 2) * pw;
+static void conv_bf16_portable(const uint32_t *pairs, int channels, pair_layout at, int height, int width,
+                               const uint32_t *packed, const float *bias, int relu, int outputs, float *out,
+                               size_t out_row, size_t out_plane) {
+    const int np = pairs_of(channels), taps = at.size * at.size, k2 = np * taps;
     for (int o = 0; o < outputs; o++) {
         const uint32_t *w = packed + (size_t)(o / 4) * k2 * 4 + o % 4;
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++) {
                 float sum = bias[o];
                 for (int p = 0; p < np; p++)
-                    for (int t = 0; t < 9; t++) {
-                        const uint32_t s = pairs[(size_t)p * plane + (size_t)(y + t / 3) * pw + x + t % 3];
-                        const uint32_t v = w[((size_t)p * 9 + t) * 4];
+                    for (int t = 0; t < taps; t++) {
+                        const uint32_t s = pairs[(size_t)p * at.plane + (size_t)(y + t / at.size) * at.pw + x + t % at.size];
+                        const uint32_t v = w[((size_t)p * taps + t) * 4];
                         sum += from_bf16(s & 0xFFFF) * from_bf16(v & 0xFFFF) + from_bf16(s >> 16) * from_bf16(v >> 16);
                     }
                 out[(size_t)o * out_plane + (size_t)y * out_row + x] = relu && sum < 0 ? 0.0f : sum;
@@ -120,21 +140,20 @@ static void convert_avx512(const float *padded, int channels, size_t plane, uint
 }
 
 /// As conv3x3_block512 (plate_kernels.c) with channel pairs: 4 x `groups` outputs by `vectors` x 16 pixels of
-/// one output row, one accumulator register each, the last vector possibly masked.
+/// one output row, one accumulator register each, the last vector possibly masked. `size` is a constant at every
+/// call, like the shapes.
 __attribute__((target("avx512f,avx512bw,avx512bf16"), always_inline))
-static inline void block_bf16(const uint32_t *pairs, int np, int height, int width, const uint32_t *w, int k2,
+static inline void block_bf16(const uint32_t *pairs, int np, size_t plane, int pw, int size, const uint32_t *w, int k2,
                               const float *bias, int relu, int outputs, int o0, int y, int x, int groups, int vectors,
                               __mmask16 mask, float *out, size_t out_row, size_t out_plane) {
-    const int pw = width + 2;
-    const size_t plane = (size_t)(height + 2) * pw;
     __m512 acc[8][2];
     for (int i = 0; i < 4 * groups; i++)
         for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_set1_ps(o0 + i < outputs ? bias[o0 + i] : 0.0f);
     const uint32_t *wr = w;
     for (int p = 0; p < np; p++) {
         const uint32_t *row = pairs + (size_t)p * plane + (size_t)y * pw + x;
-        for (int dy = 0; dy < 3; dy++, row += pw) {
-            for (int dx = 0; dx < 3; dx++, wr += 4) {
+        for (int dy = 0; dy < size; dy++, row += pw) {
+            for (int dx = 0; dx < size; dx++, wr += 4) {
                 __m512i s[2];
                 for (int v = 0; v < vectors; v++)
                     s[v] = v == vectors - 1 ? _mm512_maskz_loadu_epi32(mask, row + dx + 16 * v)
@@ -161,11 +180,23 @@ static inline void block_bf16(const uint32_t *pairs, int np, int height, int wid
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
 static void conv3x3_bf16_avx512(const uint32_t *pairs, int channels, int height, int width, const uint32_t *packed,
                                 const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
-    const int np = pairs_of(channels), k2 = np * 9;
+    const int np = pairs_of(channels), k2 = np * 9, pw = width + 2;
+    const size_t plane = (size_t)(height + 2) * pw;
 #define BLOCK(groups, vectors, mask)                                                                                   \
-    block_bf16(pairs, np, height, width, packed + (size_t)(o0 / 4) * k2 * 4, k2, bias, relu, outputs, o0, y, x, groups, \
+    block_bf16(pairs, np, plane, pw, 3, packed + (size_t)(o0 / 4) * k2 * 4, k2, bias, relu, outputs, o0, y, x, groups, \
                vectors, mask, out, out_row, out_plane)
     CPD_FOR_EACH_BLOCK512(outputs, height, width, BLOCK)
+#undef BLOCK
+}
+
+__attribute__((target("avx512f,avx512bw,avx512bf16")))
+static void gemm_bf16_avx512(const uint32_t *pairs, int k, int pixels, const uint32_t *packed, const float *bias,
+                             int relu, int outputs, float *out) {
+    const int np = pairs_of(k);
+#define BLOCK(groups, vectors, mask)                                                                                   \
+    block_bf16(pairs, np, (size_t)pixels, pixels, 1, packed + (size_t)(o0 / 4) * np * 4, np, bias, relu, outputs, o0, y, \
+               x, groups, vectors, mask, out, (size_t)pixels, (size_t)pixels)
+    CPD_FOR_EACH_BLOCK512(outputs, 1, pixels, BLOCK)
 #undef BLOCK
 }
 #else
@@ -180,19 +211,19 @@ int cpd_conv3x3_prefers_bf16(int channels) {
 static void conv3x3_bf16(const float *padded, int channels, int height, int width, const uint32_t *packed,
                          const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
                          uint32_t *scratch, int vectorised) {
-    const size_t plane = (size_t)(height + 2) * (width + 2);
+    const pair_layout at = {(size_t)(height + 2) * (width + 2), width + 2, 3};
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (vectorised && cpd_cpu_has_avx512_bf16()) {
-        convert_avx512(padded, channels, plane, scratch);
+        convert_avx512(padded, channels, at.plane, scratch);
         conv3x3_bf16_avx512(scratch, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row,
                             (size_t)out_plane);
         return;
     }
 #endif
     (void)vectorised;
-    convert_portable(padded, channels, plane, scratch);
-    conv3x3_bf16_portable(scratch, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row,
-                          (size_t)out_plane);
+    convert_portable(padded, channels, at.plane, scratch);
+    conv_bf16_portable(scratch, channels, at, height, width, packed, bias, relu, outputs, out, (size_t)out_row,
+                       (size_t)out_plane);
 }
 
 void cpd_conv3x3_bf16(const float *padded, int channels, int height, int width, const uint32_t *packed,
@@ -204,4 +235,31 @@ void cpd_conv3x3_bf16_portable(const float *padded, int channels, int height, in
                                const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
                                uint32_t *scratch) {
     conv3x3_bf16(padded, channels, height, width, packed, bias, relu, outputs, out, out_row, out_plane, scratch, 0);
+}
+
+int cpd_conv_gemm_prefers_bf16(int k) { return k >= 8 && cpd_cpu_has_avx512_bf16(); }
+
+static void gemm_bf16(const float *col, int k, int pixels, const uint32_t *packed, const float *bias, int relu,
+                      int outputs, float *out, uint32_t *scratch, int vectorised) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (vectorised && cpd_cpu_has_avx512_bf16()) {
+        convert_avx512(col, k, (size_t)pixels, scratch);
+        gemm_bf16_avx512(scratch, k, pixels, packed, bias, relu, outputs, out);
+        return;
+    }
+#endif
+    (void)vectorised;
+    const pair_layout at = {(size_t)pixels, pixels, 1};
+    convert_portable(col, k, at.plane, scratch);
+    conv_bf16_portable(scratch, k, at, 1, pixels, packed, bias, relu, outputs, out, (size_t)pixels, (size_t)pixels);
+}
+
+void cpd_conv_gemm_bf16(const float *col, int k, int pixels, const uint32_t *packed, const float *bias, int relu,
+                        int outputs, float *out, uint32_t *scratch) {
+    gemm_bf16(col, k, pixels, packed, bias, relu, outputs, out, scratch, 1);
+}
+
+void cpd_conv_gemm_bf16_portable(const float *col, int k, int pixels, const uint32_t *packed, const float *bias,
+                                 int relu, int outputs, float *out, uint32_t *scratch) {
+    gemm_bf16(col, k, pixels, packed, bias, relu, outputs, out, scratch, 0);
 }

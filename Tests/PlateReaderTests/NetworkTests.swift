@@ -166,21 +166,14 @@ struct ConvolutionKernelTests {
     func bfloat16MatchesTheDirectConvolutionOnRoundedValues(channels: Int, height: Int, width: Int, outputs: Int) {
         var generator = SeededGenerator(seed: UInt64(channels * 1000 + width))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
-        /// Round to nearest even at 8 significant bits, as the kernel's conversion does.
-        func rounded(_ values: [Float]) -> [Float] {
-            values.map { value in
-                let bits = value.bitPattern
-                return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
-            }
-        }
         let pw = width + 2, plane = (height + 2) * pw
         let inputs = random(channels * height * width), weights = random(outputs * channels * 9), bias = random(outputs)
         let padded = Self.bordered(inputs, planes: channels, height: height, width: width)
         var paired = [UInt32](repeating: 0xDEAD, count: cpd_bf16_weight_words(Int32(channels), Int32(outputs)))
         cpd_bf16_weights(weights, Int32(channels), Int32(outputs), &paired)
         var scratch = [UInt32](repeating: 0xDEAD, count: cpd_bf16_scratch_words(Int32(channels), Int32(height), Int32(width)))
-        let roundedPadded = Self.bordered(rounded(inputs), planes: channels, height: height, width: width)
-        let roundedPacked = Self.packed(rounded(weights), outputs: outputs, k: channels * 9)
+        let roundedPadded = Self.bordered(Self.bfloat16(inputs), planes: channels, height: height, width: width)
+        let roundedPacked = Self.packed(Self.bfloat16(weights), outputs: outputs, k: channels * 9)
         for relu in [Int32(0), 1] {
             var direct = [Float](repeating: 0, count: outputs * height * width)
             cpd_conv3x3_portable(roundedPadded, Int32(channels), Int32(height), Int32(width), roundedPacked, bias, relu,
@@ -194,6 +187,32 @@ struct ConvolutionKernelTests {
                 }
                 Self.expectBordered(bordered, planes: outputs, height: height, width: width, equal: direct, within: 1e-4,
                                     "relu \(relu) portable \(portable)")
+            }
+        }
+    }
+
+    /// The bfloat16 matrix product (the 4×4 layer's), vector and portable, against the float32 portable one on the
+    /// same values rounded to bfloat16: an odd k (the last pair half zeros), output counts that are not a multiple of 4
+    /// or 8, pixel counts with a masked last vector.
+    @Test(arguments: [(outputs: 9, k: 27, pixels: 61), (outputs: 4, k: 1, pixels: 24), (outputs: 1, k: 5, pixels: 7),
+                      (outputs: 192, k: 1536, pixels: 13), (outputs: 70, k: 192, pixels: 32)])
+    func bfloat16MatrixProductMatchesTheFloatOneOnRoundedValues(outputs: Int, k: Int, pixels: Int) {
+        var generator = SeededGenerator(seed: UInt64(outputs * 1000 + pixels + 7))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        let weights = random(outputs * k), bias = random(outputs), columns = random(k * pixels)
+        var paired = [UInt32](repeating: 0xDEAD, count: cpd_bf16_gemm_weight_words(Int32(k), Int32(outputs)))
+        cpd_bf16_gemm_weights(weights, Int32(k), Int32(outputs), &paired)
+        var scratch = [UInt32](repeating: 0xDEAD, count: cpd_bf16_gemm_scratch_words(Int32(k), Int32(pixels)))
+        let roundedPacked = Self.packed(Self.bfloat16(weights), outputs: outputs, k: k)
+        for relu in [Int32(0), 1] {
+            var expected = [Float](repeating: .nan, count: outputs * pixels)
+            cpd_conv_gemm_portable(Self.bfloat16(columns), roundedPacked, bias, relu, Int32(outputs), Int32(k), Int32(pixels), &expected)
+            for portable in [false, true] {
+                var out = [Float](repeating: .nan, count: outputs * pixels)
+                let run = portable ? cpd_conv_gemm_bf16_portable : cpd_conv_gemm_bf16
+                run(columns, Int32(k), Int32(pixels), paired, bias, relu, Int32(outputs), &out, &scratch)
+                let worst = zip(out, expected).map { abs($0 - $1) }.max() ?? .nan
+                #expect(worst <= 1e-3, "relu \(relu) portable \(portable): worst \(worst)")
             }
         }
     }
@@ -321,11 +340,13 @@ struct ConvolutionKernelTests {
             } }
             hidden[(o * height + y) * width + x] = max(0, sum)
         } } }
+        // Where the CPU has AVX-512 BF16 the 4×1 layer multiplies in bfloat16 (8 significant bits per factor).
+        let tolerance: Float = cpd_conv_gemm_prefers_bf16(Int32(midC * 4)) != 0 ? 2e-2 : 1e-4
         for x in 0..<width {
             for o in 0..<classes {
                 var sum = b2[o]
                 for c in 0..<midC { for dy in 0..<4 { sum += w2[(o * midC + c) * 4 + dy] * hidden[(c * height + dy) * width + x] } }
-                #expect(abs(scores[x][o] - sum) < 1e-4, "column \(x) class \(o)")
+                #expect(abs(scores[x][o] - sum) < tolerance, "column \(x) class \(o)")
             }
         }
     }
@@ -335,6 +356,14 @@ struct ConvolutionKernelTests {
         var packed = [Float](repeating: 0, count: (outputs + 3) / 4 * k * 4)
         for o in 0..<outputs { for r in 0..<k { packed[((o / 4) * k + r) * 4 + o % 4] = weights[o * k + r] } }
         return packed
+    }
+
+    /// Values rounded to nearest even at bfloat16's 8 significant bits, as the kernels' conversion rounds them.
+    static func bfloat16(_ values: [Float]) -> [Float] {
+        values.map { value in
+            let bits = value.bitPattern
+            return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+        }
     }
 
     /// `planes` planes of height × width in the bordered layout the 3×3 kernels read (a zero row and column all round).

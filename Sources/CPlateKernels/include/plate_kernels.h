@@ -113,4 +113,24 @@ size_t cpd_bf16_scratch_words(int channels, int height, int width);
 /// enough channels to pair).
 int cpd_conv3x3_prefers_bf16(int channels);
 
+/// The matrix product of `cpd_conv_gemm` (same `col`, `out`) on bfloat16 products summed in float32, for the
+/// convolutions that are not 3x3 (the recogniser's 4x4 and 1x1 layers, the detector's 1x1). `packed` comes from
+/// `cpd_bf16_gemm_weights`; `scratch` holds at least `cpd_bf16_gemm_scratch_words(k, pixels)` words. As
+/// `cpd_conv3x3_bf16`, it is element by element without AVX-512 BF16 (see `cpd_conv_gemm_prefers_bf16`).
+void cpd_conv_gemm_bf16(const float *col, int k, int pixels, const uint32_t *packed, const float *bias, int relu,
+                        int outputs, float *out, uint32_t *scratch);
+
+/// The element-by-element bfloat16 matrix product, whatever the CPU (exposed for tests).
+void cpd_conv_gemm_bf16_portable(const float *col, int k, int pixels, const uint32_t *packed, const float *bias,
+                                 int relu, int outputs, float *out, uint32_t *scratch);
+
+/// Weights `[outputs][k]` rounded to bfloat16 and paired along k for `cpd_conv_gemm_bf16`, into
+/// `cpd_bf16_gemm_weight_words(k, outputs)` words.
+void cpd_bf16_gemm_weights(const float *weights, int k, int outputs, uint32_t *packed);
+size_t cpd_bf16_gemm_weight_words(int k, int outputs);
+size_t cpd_bf16_gemm_scratch_words(int k, int pixels);
+
+/// Whether this CPU runs a matrix product with this k on bfloat16 products.
+int cpd_conv_gemm_prefers_bf16(int k);
+
 #endif

@@ -27,7 +27,9 @@ final class Network {
     /// Per layer: its weights rounded to bfloat16 and paired by input channel, where this CPU runs that layer on
     /// bfloat16 products (`cpd_conv3x3_prefers_bf16`: about half the instructions); empty elsewhere.
     private let bf16: [[UInt32]]
-    /// The bfloat16 kernel's working memory (the layer's input converted), grown to the largest layer seen.
+    /// Per layer: the same for a convolution that runs as a matrix product (`cpd_conv_gemm_prefers_bf16`).
+    private let bf16Matrix: [[UInt32]]
+    /// The bfloat16 kernels' working memory (the layer's input converted), grown to the largest layer seen.
     private var bf16Scratch: [UInt32] = []
     /// Per layer: whether it is a direct 3×3 convolution that runs fused with the 2×2 pooling after it
     /// (`cpd_conv3x3_pool2_strided`: its full-size output never goes to memory), where this CPU runs that faster.
@@ -60,6 +62,14 @@ final class Network {
             return paired
         }
         self.bf16 = bf16
+        bf16Matrix = layers.map { layer in
+            guard !Self.isConv3x3(layer), case .conv(let c) = layer, c.kh * c.kw > 1 else { return [] }
+            let k = c.inChannels * c.kh * c.kw
+            guard cpd_conv_gemm_prefers_bf16(Int32(k)) != 0 else { return [] }
+            var paired = [UInt32](repeating: 0, count: cpd_bf16_gemm_weight_words(Int32(k), Int32(c.outChannels)))
+            cpd_bf16_gemm_weights(c.weights, Int32(k), Int32(c.outChannels), &paired)
+            return paired
+        }
         let winograd: [[Float]] = layers.indices.map { index in
             guard bf16[index].isEmpty, Self.isConv3x3(layers[index]), case .conv(let c) = layers[index],
                   cpd_conv3x3_prefers_winograd(Int32(c.inChannels)) != 0
@@ -126,7 +136,8 @@ final class Network {
                                 width: width, border: border, pooled: pooled)
                     bordered = border
                 } else {
-                    convolve(conv, packed: packed[index], height: height, width: width, outHeight: outHeight, outWidth: outWidth)
+                    convolve(conv, packed: packed[index], bf16: bf16Matrix[index], height: height, width: width,
+                             outHeight: outHeight, outWidth: outWidth)
                     bordered = false
                 }
                 height = outHeight
@@ -153,7 +164,8 @@ final class Network {
         return conv.kh == 3 && conv.kw == 3 && conv.samePadding
     }
 
-    private func convolve(_ conv: ModelConvolution, packed: [Float], height: Int, width: Int, outHeight: Int, outWidth: Int) {
+    private func convolve(_ conv: ModelConvolution, packed: [Float], bf16: [UInt32], height: Int, width: Int, outHeight: Int,
+                          outWidth: Int) {
         let k = conv.inChannels * conv.kh * conv.kw
         let pixels = outHeight * outWidth
         // A 1×1 convolution's matrix is its input as it stands (channels × pixels): no copy.
@@ -191,6 +203,19 @@ final class Network {
                     }
                 }
             }
+        }
+        if !bf16.isEmpty {
+            let needed = cpd_bf16_gemm_scratch_words(Int32(k), Int32(pixels))
+            if bf16Scratch.count < needed { bf16Scratch = [UInt32](repeating: 0, count: needed) }
+            (pointwise ? bufferA : columns).withUnsafeBufferPointer { col in
+                conv.bias.withUnsafeBufferPointer { bias in
+                    bufferB.withUnsafeMutableBufferPointer { out in
+                        cpd_conv_gemm_bf16(col.baseAddress!, Int32(k), Int32(pixels), bf16, bias.baseAddress!, conv.relu ? 1 : 0,
+                                           Int32(conv.outChannels), out.baseAddress!, &bf16Scratch)
+                    }
+                }
+            }
+            return
         }
         (pointwise ? bufferA : columns).withUnsafeBufferPointer { col in
             packed.withUnsafeBufferPointer { w in

@@ -25,4 +25,24 @@
         o0 += 4 * groups;                                                                     \
     }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#include <stddef.h>
+
+/// A block's accumulators (4 x `groups` outputs by `vectors` x 16 pixels, the last vector masked) written to the
+/// outputs from o0 at row y, column x, with ReLU when `relu`; outputs past the last are not written.
+__attribute__((target("avx512f"), always_inline))
+static inline void cpd_store_block512(__m512 acc[8][2], int groups, int vectors, __mmask16 mask, int relu, int outputs,
+                                      int o0, int y, int x, float *out, size_t out_row, size_t out_plane) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (int i = 0; i < 4 * groups && o0 + i < outputs; i++) {
+        float *dst = out + (size_t)(o0 + i) * out_plane + (size_t)y * out_row + x;
+        for (int v = 0; v < vectors; v++) {
+            const __m512 r = relu ? _mm512_max_ps(acc[i][v], zero) : acc[i][v];
+            if (v == vectors - 1) _mm512_mask_storeu_ps(dst + 16 * v, mask, r); else _mm512_storeu_ps(dst + 16 * v, r);
+        }
+    }
+}
+#endif
+
 #endif

@@ -267,14 +267,7 @@ static inline void conv3x3_block512(const float *padded, int channels, int heigh
             }
         }
     }
-    const __m512 zero = _mm512_setzero_ps();
-    for (int i = 0; i < 4 * groups && o0 + i < outputs; i++) {
-        float *dst = out + (size_t)(o0 + i) * out_plane + (size_t)y * out_row + x;
-        for (int v = 0; v < vectors; v++) {
-            const __m512 r = relu ? _mm512_max_ps(acc[i][v], zero) : acc[i][v];
-            if (v == vectors - 1) _mm512_mask_storeu_ps(dst + 16 * v, mask, r); else _mm512_storeu_ps(dst + 16 * v, r);
-        }
-    }
+    cpd_store_block512(acc, groups, vectors, mask, relu, outputs, o0, y, x, out, out_row, out_plane);
 }
 
 __attribute__((target("avx512f")))

@@ -158,7 +158,7 @@ if [[ -d $data ]]; then
     echo
   }
   scenes "The same scenes with the detector at 768 px (cameras' \`detector_width\`): smaller plates, more CPU" " @768" --detector-width 768
-  scenes "The same scenes with a second look on every frame (\`--second-look-below 1\`, 1.25× the width): more plates, 2.6× the CPU" ", two looks" --second-look-below 1
+  scenes "The same scenes with a second look on every frame (\`--second-look-below 1\`, 1.25× the width): more plates, about twice the CPU" ", two looks" --second-look-below 1
 else
   echo "(no plate data at $data: set PLATE_DATA to a folder of labelled sets)"
 fi

@@ -57,7 +57,7 @@ public final class PlateReader {
         /// A frame gets the second look when its surest read is at most this confident (0: only a frame with no
         /// read at all; 1: every frame); the reads of both looks are merged, one per plate. Every frame read at
         /// two scales reads many more plates (nine synthetic scene sets: 1,542 → 1,583 of 1,752; only frames
-        /// whose surest read is below 0.97: 1,549) at 2.6× the time per frame, so it is for stills that can
+        /// whose surest read is below 0.97: 1,549) at 1.6–2.6× the time per frame, so it is for stills that can
         /// wait (`eval --second-look-below 1`).
         public var secondLookBelow: Double
         /// Log-probability (nats) a read may lose by fitting one of its region's specific formats (a

@@ -31,7 +31,7 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "When an image reads no plate, the detector looks once more at this many times --detector-width (default: 1.25 for images, 0 for video; cameras' streams never).")
     var secondLook: Double?
 
-    @Option(help: "An image also gets the second look when its surest read is at most this confident (0: only when it read nothing; 1: always, at 2.6× the time).")
+    @Option(help: "An image also gets the second look when its surest read is at most this confident (0: only when it read nothing; 1: always, at about twice the time).")
     var secondLookBelow: Double = 0
 
     @Option(help: "Each plate read is looked for again at this many times --detector-width, around it, and read from that box too (0: never).")

@@ -101,21 +101,16 @@ struct ConvolutionKernelTests {
         let bias = (0..<outputs).map { _ in Float.random(in: -1...1, using: &generator) }
         var dense = [Float](repeating: 0, count: outputs * height * width)
         cpd_conv3x3(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs), &dense)
-        let pw = width + 2, plane = (height + 2) * pw
-        var bordered = [Float](repeating: -7, count: outputs * plane)
-        bordered.withUnsafeMutableBufferPointer { out in
-            cpd_conv3x3_strided(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs),
-                                out.baseAddress! + pw + 1, Int32(pw), Int32(plane))
+        let bordered = Self.writtenInside(planes: outputs, height: height, width: width) { out, row, plane in
+            cpd_conv3x3_strided(padded, Int32(channels), Int32(height), Int32(width), packed, bias, 1, Int32(outputs), out, row, plane)
         }
         Self.expectBordered(bordered, planes: outputs, height: height, width: width, equal: dense, within: 0, "strided")
         // Pooling the dense output into a bordered layout.
-        let oh = height / 2, ow = width / 2, opw = ow + 2, oplane = (oh + 2) * opw
+        let oh = height / 2, ow = width / 2
         var pooled = [Float](repeating: 0, count: outputs * oh * ow)
         cpd_max_pool(dense, Int32(outputs), Int32(height), Int32(width), 2, 2, 2, 2, &pooled)
-        var pooledBordered = [Float](repeating: -7, count: outputs * oplane)
-        pooledBordered.withUnsafeMutableBufferPointer { out in
-            cpd_max_pool_strided(dense, Int32(outputs), Int32(height), Int32(width), 2, 2, 2, 2, out.baseAddress! + opw + 1,
-                                 Int32(opw), Int32(oplane))
+        let pooledBordered = Self.writtenInside(planes: outputs, height: oh, width: ow) { out, row, plane in
+            cpd_max_pool_strided(dense, Int32(outputs), Int32(height), Int32(width), 2, 2, 2, 2, out, row, plane)
         }
         Self.expectBordered(pooledBordered, planes: outputs, height: oh, width: ow, equal: pooled, within: 0, "pool")
     }
@@ -131,7 +126,6 @@ struct ConvolutionKernelTests {
     func winogradMatchesTheDirectConvolution(channels: Int, height: Int, width: Int, outputs: Int) {
         var generator = SeededGenerator(seed: UInt64(channels * 100 + width))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
-        let pw = width + 2, plane = (height + 2) * pw
         let padded = Self.bordered(random(channels * height * width), planes: channels, height: height, width: width)
         let weights = random(outputs * channels * 9), bias = random(outputs)
         let k = channels * 9
@@ -143,11 +137,10 @@ struct ConvolutionKernelTests {
             var direct = [Float](repeating: 0, count: outputs * height * width)
             cpd_conv3x3_portable(padded, Int32(channels), Int32(height), Int32(width), packed, bias, relu, Int32(outputs), &direct)
             for portable in [false, true] {
-                var bordered = [Float](repeating: -7, count: outputs * plane)
-                bordered.withUnsafeMutableBufferPointer { out in
-                    let run = portable ? cpd_conv3x3_winograd_portable : cpd_conv3x3_winograd
-                    run(padded, Int32(channels), Int32(height), Int32(width), transformed, bias, relu, Int32(outputs),
-                        out.baseAddress! + pw + 1, Int32(pw), Int32(plane), &scratch)
+                let run = portable ? cpd_conv3x3_winograd_portable : cpd_conv3x3_winograd
+                let bordered = Self.writtenInside(planes: outputs, height: height, width: width) { out, row, plane in
+                    run(padded, Int32(channels), Int32(height), Int32(width), transformed, bias, relu, Int32(outputs), out, row,
+                        plane, &scratch)
                 }
                 Self.expectBordered(bordered, planes: outputs, height: height, width: width, equal: direct, within: 1e-4,
                                     "relu \(relu) portable \(portable)")
@@ -166,7 +159,6 @@ struct ConvolutionKernelTests {
     func bfloat16MatchesTheDirectConvolutionOnRoundedValues(channels: Int, height: Int, width: Int, outputs: Int) {
         var generator = SeededGenerator(seed: UInt64(channels * 1000 + width))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
-        let pw = width + 2, plane = (height + 2) * pw
         let inputs = random(channels * height * width), weights = random(outputs * channels * 9), bias = random(outputs)
         let padded = Self.bordered(inputs, planes: channels, height: height, width: width)
         var paired = [UInt32](repeating: 0xDEAD, count: cpd_bf16_weight_words(Int32(channels), Int32(outputs)))
@@ -179,11 +171,10 @@ struct ConvolutionKernelTests {
             cpd_conv3x3_portable(roundedPadded, Int32(channels), Int32(height), Int32(width), roundedPacked, bias, relu,
                                  Int32(outputs), &direct)
             for portable in [false, true] {
-                var bordered = [Float](repeating: -7, count: outputs * plane)
-                bordered.withUnsafeMutableBufferPointer { out in
-                    let run = portable ? cpd_conv3x3_bf16_portable : cpd_conv3x3_bf16
-                    run(padded, Int32(channels), Int32(height), Int32(width), paired, bias, relu, Int32(outputs),
-                        out.baseAddress! + pw + 1, Int32(pw), Int32(plane), &scratch)
+                let run = portable ? cpd_conv3x3_bf16_portable : cpd_conv3x3_bf16
+                let bordered = Self.writtenInside(planes: outputs, height: height, width: width) { out, row, plane in
+                    run(padded, Int32(channels), Int32(height), Int32(width), paired, bias, relu, Int32(outputs), out, row, plane,
+                        &scratch)
                 }
                 Self.expectBordered(bordered, planes: outputs, height: height, width: width, equal: direct, within: 1e-4,
                                     "relu \(relu) portable \(portable)")
@@ -252,18 +243,16 @@ struct ConvolutionKernelTests {
         let padded = Self.bordered(random(channels * height * width), planes: channels, height: height, width: width)
         let k = channels * 9
         let packed = random((outputs + 3) / 4 * k * 4), bias = random(outputs)
-        let oh = height / 2, ow = width / 2, opw = ow + 2, oplane = (oh + 2) * opw
+        let oh = height / 2, ow = width / 2
         for relu in [Int32(0), 1] {
             var dense = [Float](repeating: 0, count: outputs * height * width)
             cpd_conv3x3_portable(padded, Int32(channels), Int32(height), Int32(width), packed, bias, relu, Int32(outputs), &dense)
             var expected = [Float](repeating: 0, count: outputs * oh * ow)
             cpd_max_pool(dense, Int32(outputs), Int32(height), Int32(width), 2, 2, 2, 2, &expected)
             for portable in [false, true] {
-                var fused = [Float](repeating: -7, count: outputs * oplane)
-                fused.withUnsafeMutableBufferPointer { out in
-                    let run = portable ? cpd_conv3x3_pool2_portable : cpd_conv3x3_pool2_strided
-                    run(padded, Int32(channels), Int32(height), Int32(width), packed, bias, relu, Int32(outputs),
-                        out.baseAddress! + opw + 1, Int32(opw), Int32(oplane))
+                let run = portable ? cpd_conv3x3_pool2_portable : cpd_conv3x3_pool2_strided
+                let fused = Self.writtenInside(planes: outputs, height: oh, width: ow) { out, row, plane in
+                    run(padded, Int32(channels), Int32(height), Int32(width), packed, bias, relu, Int32(outputs), out, row, plane)
                 }
                 Self.expectBordered(fused, planes: outputs, height: oh, width: ow, equal: expected, within: 1e-4,
                                     "relu \(relu) portable \(portable)")
@@ -374,6 +363,16 @@ struct ConvolutionKernelTests {
             padded[c * plane + (y + 1) * pw + x + 1] = values[(c * height + y) * width + x]
         } } }
         return padded
+    }
+
+    /// What a strided kernel writes into a bordered layout of `planes` planes of height × width first filled with -7
+    /// (for `expectBordered`): `write` gets the inside's first pixel, the row and the plane lengths.
+    static func writtenInside(planes: Int, height: Int, width: Int,
+                              _ write: (UnsafeMutablePointer<Float>, Int32, Int32) -> Void) -> [Float] {
+        let pw = width + 2, plane = (height + 2) * pw
+        var bordered = [Float](repeating: -7, count: planes * plane)
+        bordered.withUnsafeMutableBufferPointer { write($0.baseAddress! + pw + 1, Int32(pw), Int32(plane)) }
+        return bordered
     }
 
     /// A kernel's output written into a bordered layout first filled with -7: inside, `equal` (packed planes) to within

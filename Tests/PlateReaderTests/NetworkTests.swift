@@ -232,6 +232,16 @@ struct ConvolutionKernelTests {
         #expect(worst < 0.02 * max(spread, 1e-3), "worst \(worst), typical output \(spread)")
     }
 
+    /// bfloat16 products are used where they were timed faster, for the 3×3 layers and the matrix products alike: the
+    /// CPU flag alone misled on an Intel Xeon, where they ran a frame 1.4x slower than float32.
+    @Test func bfloat16IsChosenByTimingWhereTheCPUHasIt() {
+        let ratio = cpd_bf16_timing_ratio()
+        #expect(ratio.isFinite && ratio > 0, "ratio \(ratio)")
+        let chosen = cpd_conv3x3_prefers_bf16(32) != 0
+        #expect((cpd_conv_gemm_prefers_bf16(64) != 0) == chosen)
+        #expect(cpd_conv3x3_prefers_bf16(2) == 0, "two channels have nothing to pair")
+    }
+
     /// The fused convolution + 2×2 pooling against the two run one after the other, vector and portable paths: widths
     /// with and without a last column the vector path leaves to the scalar one, odd sizes (the last row or column
     /// dropped), output counts that are not a multiple of 4, into a bordered layout.

@@ -41,6 +41,9 @@ def parse_args(argv=None):
     ap.add_argument("--weight-decay", type=float, default=1e-4)
     ap.add_argument("--warmup", type=int, default=150)
     ap.add_argument("--channels", default="16,32,64,64,96,192")
+    ap.add_argument("--context", type=int, default=0,
+                    help="1x3 conv layers over the columns after the 4x1 layer (wider view along the plate); "
+                         "with --init, those the file lacks start as the identity")
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--threads", type=int, default=2, help="CPU cores used (affinity) by XLA and data workers")
     ap.add_argument("--init", default="",
@@ -201,7 +204,7 @@ def encode_labels(labels):
 
 
 # ----------------------------------------------------------------------------- model
-def architecture(chans, ncls):
+def architecture(chans, ncls, context=0):
     c1, c2, c3, c4, c5, c6 = chans
     return [
         ("conv", 1, c1, 3, 3, "same", True), ("pool", 2, 2, 2, 2),
@@ -210,6 +213,7 @@ def architecture(chans, ncls):
         ("conv", c3, c4, 3, 3, "same", True), ("pool", 2, 1, 2, 1),
         ("conv", c4, c5, 3, 3, "same", True),
         ("conv", c5, c6, 4, 1, "valid", True),
+    ] + [("conv", c6, c6, 1, 3, "same", True)] * context + [
         ("conv", c6, ncls, 1, 1, "valid", False),
     ]
 
@@ -298,8 +302,22 @@ def unfold_model(path, arch, calib_u8):
     _, layers, _ = check_model.load_cpdm(path)
     convs = [L for L in layers if L["type"] == "conv"]
     want = [a for a in arch if a[0] == "conv"]
-    if [(L["in"], L["out"], L["kh"], L["kw"]) for L in convs] != [a[1:5] for a in want]:
-        raise SystemExit("%s has another architecture than --channels asks for" % path)
+    # A context layer (1xk, as many channels out as in, ReLU) the file lacks starts as the identity:
+    # its input is a ReLU's output, so identity + ReLU changes nothing.
+    matched, fi = [], 0
+    for a in want:
+        if fi < len(convs) and (convs[fi]["in"], convs[fi]["out"], convs[fi]["kh"], convs[fi]["kw"]) == a[1:5]:
+            matched.append(convs[fi])
+            fi += 1
+        elif a[3] == 1 and a[1] == a[2] and a[6]:
+            W = np.zeros((a[2], a[1], 1, a[4]), np.float32)
+            W[np.arange(a[2]), np.arange(a[1]), 0, a[4] // 2] = 1.0
+            matched.append({"W": W, "B": np.zeros(a[2], np.float32)})
+        else:
+            break
+    if fi != len(convs) or len(matched) != len(want):
+        raise SystemExit("%s has another architecture than --channels and --context ask for" % path)
+    convs = matched
     x = jnp.asarray(((calib_u8.astype(np.float32) / 255.0) - 0.5) / 0.5)[..., None]
     params, state, ci = [], [], 0
     for a in arch:
@@ -378,7 +396,7 @@ def main(args):
     log("jax %s on %s, affinity %s" % (jax.__version__, jax.devices(), sorted(os.sched_getaffinity(0))))
     chans = [int(c) for c in args.channels.split(",")]
     ncls = len(pg.CHARSET)
-    arch = architecture(chans, ncls)
+    arch = architecture(chans, ncls, args.context)
     init, apply = make_model(arch)
     params, state = init(jax.random.PRNGKey(args.seed))
     if args.init:

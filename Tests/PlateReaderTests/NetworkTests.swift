@@ -350,6 +350,42 @@ struct ConvolutionKernelTests {
         }
     }
 
+    /// The recogniser's context layers (1×3, same padding) see the columns either side and zeros past the ends.
+    @Test func aContextLayerAlongTheColumnsMatchesTheObviousOne() throws {
+        var generator = SeededGenerator(seed: 11)
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        let (width, midC, classes) = (13, 10, 5)
+        let w1 = random(midC), b1 = random(midC)
+        let w2 = random(midC * midC * 3), b2 = random(midC)
+        let w3 = random(classes * midC), b3 = random(classes)
+        let data = TinyModel.data(width: width, height: 1, charset: ["<blank>", "A", "B", "C", "D"], convs: [
+            .init(inChannels: 1, outChannels: midC, kh: 1, kw: 1, relu: true, weights: w1, bias: b1),
+            .init(inChannels: midC, outChannels: midC, kh: 1, kw: 3, relu: true, weights: w2, bias: b2),
+            .init(inChannels: midC, outChannels: classes, kh: 1, kw: 1, weights: w3, bias: b3),
+        ])
+        let input = random(width)
+        let scores = Network(model: try RecognizerModel(data: data, file: "t")).forward(input)
+
+        let first = (0..<midC).map { o in (0..<width).map { x in max(0, b1[o] + w1[o] * input[x]) } }
+        let context = (0..<midC).map { o in
+            (0..<width).map { x in
+                var sum = b2[o]
+                for c in 0..<midC { for dx in -1...1 where (0..<width).contains(x + dx) {
+                    sum += w2[(o * midC + c) * 3 + dx + 1] * first[c][x + dx]
+                } }
+                return max(0, sum)
+            }
+        }
+        // Where the CPU has AVX-512 BF16 the 1×3 layer multiplies in bfloat16 (8 significant bits per factor).
+        let tolerance: Float = cpd_conv_gemm_prefers_bf16(Int32(midC * 3)) != 0 ? 3e-2 : 1e-4
+        for x in 0..<width {
+            for o in 0..<classes {
+                let sum = (0..<midC).reduce(b3[o]) { $0 + w3[o * midC + $1] * context[$1][x] }
+                #expect(abs(scores[x][o] - sum) < tolerance, "column \(x) class \(o)")
+            }
+        }
+    }
+
     /// Weights `[outputs][k]` as the kernels read them: `[outputs/4][k][4]`, four outputs' weights side by side.
     static func packed(_ weights: [Float], outputs: Int, k: Int) -> [Float] {
         var packed = [Float](repeating: 0, count: (outputs + 3) / 4 * k * 4)

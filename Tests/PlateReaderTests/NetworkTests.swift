@@ -148,14 +148,18 @@ struct ConvolutionKernelTests {
         }
     }
 
-    /// The bfloat16 kernel, vector (where the CPU has AVX-512 BF16) and portable, against the float32 direct kernel run
-    /// on the same inputs and weights rounded to bfloat16 first: the products are then the same, so only the order of
-    /// the float32 sums differs. Odd channel counts (the last pair half zeros), one or two output groups and a left-over
-    /// group, widths with a masked last vector, with and without ReLU, into a bordered layout it must leave alone.
+    /// The bfloat16 kernels (the best this CPU has: AMX tiles where it has them; AVX-512 BF16; portable) against the
+    /// float32 direct kernel run on the same inputs and weights rounded to bfloat16 first: the products are then the
+    /// same, so only the order of the float32 sums differs. Odd channel counts (the last pair half zeros), one or two
+    /// output groups and a left-over group, widths with a masked last vector, with and without ReLU, into a bordered
+    /// layout it must leave alone. For the tiles: output counts past 16 that are not a multiple of it (blocks padded
+    /// with zero weights, an odd block left after the pairs), pair rows per product that are not 16 (9 channels: 15),
+    /// widths that end inside a 16-pixel block.
     @Test(arguments: [(channels: 8, height: 5, width: 21, outputs: 6), (channels: 3, height: 1, width: 1, outputs: 1),
                       (channels: 16, height: 4, width: 32, outputs: 13), (channels: 9, height: 7, width: 45, outputs: 4),
                       (channels: 24, height: 3, width: 80, outputs: 12), (channels: 1, height: 2, width: 2, outputs: 3),
-                      (channels: 64, height: 4, width: 16, outputs: 96)])
+                      (channels: 64, height: 4, width: 16, outputs: 96), (channels: 8, height: 3, width: 50, outputs: 40),
+                      (channels: 22, height: 2, width: 17, outputs: 24), (channels: 32, height: 5, width: 97, outputs: 32)])
     func bfloat16MatchesTheDirectConvolutionOnRoundedValues(channels: Int, height: Int, width: Int, outputs: Int) {
         var generator = SeededGenerator(seed: UInt64(channels * 1000 + width))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
@@ -170,23 +174,23 @@ struct ConvolutionKernelTests {
             var direct = [Float](repeating: 0, count: outputs * height * width)
             cpd_conv3x3_portable(roundedPadded, Int32(channels), Int32(height), Int32(width), roundedPacked, bias, relu,
                                  Int32(outputs), &direct)
-            for portable in [false, true] {
-                let run = portable ? cpd_conv3x3_bf16_portable : cpd_conv3x3_bf16
+            for (kernel, run) in [("best", cpd_conv3x3_bf16), ("avx512", cpd_conv3x3_bf16_avx512),
+                                  ("portable", cpd_conv3x3_bf16_portable)] {
                 let bordered = Self.writtenInside(planes: outputs, height: height, width: width) { out, row, plane in
                     run(padded, Int32(channels), Int32(height), Int32(width), paired, bias, relu, Int32(outputs), out, row, plane,
                         &scratch)
                 }
                 Self.expectBordered(bordered, planes: outputs, height: height, width: width, equal: direct, within: 1e-4,
-                                    "relu \(relu) portable \(portable)")
+                                    "relu \(relu) kernel \(kernel)")
             }
         }
     }
 
-    /// The bfloat16 matrix product (the 4×4 layer's), vector and portable, against the float32 portable one on the
-    /// same values rounded to bfloat16: an odd k (the last pair half zeros), output counts that are not a multiple of 4
-    /// or 8, pixel counts with a masked last vector.
+    /// The bfloat16 matrix product (the 4×4 layer's), all three kernels as above, against the float32 portable one on
+    /// the same values rounded to bfloat16: an odd k (the last pair half zeros), output counts that are not a multiple
+    /// of 4, 8 or 16, pixel counts with a masked last vector or ending inside a 16-pixel block.
     @Test(arguments: [(outputs: 9, k: 27, pixels: 61), (outputs: 4, k: 1, pixels: 24), (outputs: 1, k: 5, pixels: 7),
-                      (outputs: 192, k: 1536, pixels: 13), (outputs: 70, k: 192, pixels: 32)])
+                      (outputs: 192, k: 1536, pixels: 13), (outputs: 70, k: 192, pixels: 32), (outputs: 9, k: 32, pixels: 3600)])
     func bfloat16MatrixProductMatchesTheFloatOneOnRoundedValues(outputs: Int, k: Int, pixels: Int) {
         var generator = SeededGenerator(seed: UInt64(outputs * 1000 + pixels + 7))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
@@ -198,12 +202,12 @@ struct ConvolutionKernelTests {
         for relu in [Int32(0), 1] {
             var expected = [Float](repeating: .nan, count: outputs * pixels)
             cpd_conv_gemm_portable(Self.bfloat16(columns), roundedPacked, bias, relu, Int32(outputs), Int32(k), Int32(pixels), &expected)
-            for portable in [false, true] {
+            for (kernel, run) in [("best", cpd_conv_gemm_bf16), ("avx512", cpd_conv_gemm_bf16_avx512),
+                                  ("portable", cpd_conv_gemm_bf16_portable)] {
                 var out = [Float](repeating: .nan, count: outputs * pixels)
-                let run = portable ? cpd_conv_gemm_bf16_portable : cpd_conv_gemm_bf16
                 run(columns, Int32(k), Int32(pixels), paired, bias, relu, Int32(outputs), &out, &scratch)
                 let worst = zip(out, expected).map { abs($0 - $1) }.max() ?? .nan
-                #expect(worst <= 1e-3, "relu \(relu) portable \(portable): worst \(worst)")
+                #expect(worst <= 1e-3, "relu \(relu) kernel \(kernel): worst \(worst)")
             }
         }
     }

@@ -94,6 +94,7 @@ int cpd_conv3x3_prefers_fused_pool(void);
 /// (relative error up to 2^-9 each); results match the float32 kernels to about 1e-2 of their scale.
 /// `packed` comes from `cpd_bf16_weights` (once per model); `scratch` holds at least
 /// `cpd_bf16_scratch_words(channels, height, width)` words (the input converted; reused between calls).
+/// Where the CPU has AMX (and Linux grants it), tile products do the same multiply-adds 16 x 16 outputs at a time.
 /// Without AVX-512 BF16 it computes the same products element by element (slowly: see `cpd_conv3x3_prefers_bf16`).
 void cpd_conv3x3_bf16(const float *padded, int channels, int height, int width, const uint32_t *packed,
                       const float *bias, int relu, int outputs, float *out, int out_row, int out_plane, uint32_t *scratch);
@@ -102,6 +103,12 @@ void cpd_conv3x3_bf16(const float *padded, int channels, int height, int width, 
 void cpd_conv3x3_bf16_portable(const float *padded, int channels, int height, int width, const uint32_t *packed,
                                const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
                                uint32_t *scratch);
+
+/// The AVX-512 BF16 kernel even where AMX would run (portable without AVX-512 BF16): exposed so tests cover it on
+/// CPUs whose layers run on AMX.
+void cpd_conv3x3_bf16_avx512(const float *padded, int channels, int height, int width, const uint32_t *packed,
+                             const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
+                             uint32_t *scratch);
 
 /// 3x3 weights `[outputs][channels][3][3]` rounded to bfloat16 and paired by input channel for
 /// `cpd_conv3x3_bf16`, into `cpd_bf16_weight_words(channels, outputs)` words.
@@ -124,6 +131,10 @@ void cpd_conv_gemm_bf16(const float *col, int k, int pixels, const uint32_t *pac
 void cpd_conv_gemm_bf16_portable(const float *col, int k, int pixels, const uint32_t *packed, const float *bias,
                                  int relu, int outputs, float *out, uint32_t *scratch);
 
+/// The AVX-512 BF16 matrix product even where AMX would run (as `cpd_conv3x3_bf16_avx512`).
+void cpd_conv_gemm_bf16_avx512(const float *col, int k, int pixels, const uint32_t *packed, const float *bias,
+                               int relu, int outputs, float *out, uint32_t *scratch);
+
 /// Weights `[outputs][k]` rounded to bfloat16 and paired along k for `cpd_conv_gemm_bf16`, into
 /// `cpd_bf16_gemm_weight_words(k, outputs)` words.
 void cpd_bf16_gemm_weights(const float *weights, int k, int outputs, uint32_t *packed);
@@ -133,9 +144,9 @@ size_t cpd_bf16_gemm_scratch_words(int k, int pixels);
 /// Whether this CPU runs a matrix product with this k on bfloat16 products (as `cpd_conv3x3_prefers_bf16`).
 int cpd_conv_gemm_prefers_bf16(int k);
 
-/// Time of a middle-sized 3x3 layer on bfloat16 products over its time on float32 ones, fastest of six runs each
-/// (about 3 ms). Below 0.85 the bfloat16 kernels are used. Without AVX-512 BF16 the bfloat16 kernel is the slow
-/// element-by-element one, so the ratio is large.
+/// Time of a middle-sized 3x3 layer on bfloat16 products (AMX tiles where they run) over its time on float32 ones,
+/// fastest of six runs each (about 3 ms). Below 0.85 the bfloat16 kernels are used. Without AVX-512 BF16 the
+/// bfloat16 kernel is the slow element-by-element one, so the ratio is large.
 double cpd_bf16_timing_ratio(void);
 
 #endif

@@ -1,0 +1,209 @@
+// Convolutions on Intel AMX tiles (see amx.h). One TDPBF16PS multiplies a 16 x 32 tile of bfloat16 weights by a
+// 32 x 16 tile of inputs into 16 x 16 float32 sums: 8,192 multiply-adds, against 32 for one AVX-512 VDPBF16PS.
+#include "amx.h"
+#include "cpu_features.h"
+
+#include <pthread.h>
+#include <string.h>
+
+/// float32 -> bfloat16 bits, rounded to nearest even (as bf16.c).
+static inline uint32_t round_bf16(float value) {
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    bits += 0x7FFFu + ((bits >> 16) & 1u);
+    return bits >> 16;
+}
+
+/// Pair rows per tile product: the largest divisor of the layer's rows up to 16 (a tile holds 16 rows of B), so
+/// every product has the same shape and one tile configuration serves the layer.
+static int chunk_rows(int rows) {
+    for (int k = rows < 16 ? rows : 16; k > 1; k--)
+        if (rows % k == 0) return k;
+    return 1;
+}
+
+/// Outputs per tile (A's and C's rows): all of them up to 16, else 16 (the last block padded with zero weights).
+static int block_outputs(int outputs) { return outputs < 16 ? outputs : 16; }
+
+size_t cpd_amx_weight_words(cpd_amx_shape s) {
+    const int m = block_outputs(s.outputs), blocks = (s.outputs + m - 1) / m;
+    return (size_t)blocks * m * s.taps * s.rows;
+}
+
+void cpd_amx_weights(const float *weights, int channels, cpd_amx_shape s, uint32_t *packed) {
+    const int pairs = (channels + 1) / 2, vertical = s.rows / pairs, k = chunk_rows(s.rows), chunks = s.rows / k;
+    const int m = block_outputs(s.outputs), blocks = (s.outputs + m - 1) / m;
+    memset(packed, 0, cpd_amx_weight_words(s) * sizeof(uint32_t));
+    // [block][tap][chunk][output in block][row in chunk]: one A tile per (block, tap, chunk), rows k words long.
+    for (int b = 0; b < blocks; b++)
+        for (int t = 0; t < s.taps; t++)
+            for (int c = 0; c < chunks; c++)
+                for (int i = 0; i < m; i++) {
+                    const int o = b * m + i;
+                    if (o >= s.outputs) continue;
+                    for (int j = 0; j < k; j++) {
+                        const int r = c * k + j, dy = r / pairs, ch = 2 * (r % pairs);
+                        const float *w = weights + (size_t)o * channels * vertical * s.taps;
+                        const uint32_t low = round_bf16(w[((size_t)ch * vertical + dy) * s.taps + t]);
+                        const uint32_t high =
+                            ch + 1 < channels ? round_bf16(w[((size_t)(ch + 1) * vertical + dy) * s.taps + t]) : 0;
+                        packed[((((size_t)b * s.taps + t) * chunks + c) * m + i) * k + j] = low | high << 16;
+                    }
+                }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && defined(__linux__)
+#include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+enum { ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
+
+static int amx_granted;
+static pthread_once_t amx_asked = PTHREAD_ONCE_INIT;
+
+/// Linux hands out the 8 KB of tile state only to processes that ask (arch_prctl), once; a kernel without it says no.
+static void ask_for_amx(void) {
+    __builtin_cpu_init();
+    const int cpu = __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-bf16") &&
+                    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16");
+    amx_granted = cpu && syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+}
+
+int cpd_amx_usable(void) {
+    pthread_once(&amx_asked, ask_for_amx);
+    return amx_granted;
+}
+
+/// LDTILECFG's 64-byte operand (palette 1): rows and bytes per row of each of the eight tiles.
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t bytes[16];
+    uint8_t rows[16];
+} tile_config;
+
+static void configure(tile_config *cfg, int c_tiles, int a_tiles, int b_tiles, int m, int k) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->palette = 1;
+    int t = 0;
+    for (int i = 0; i < c_tiles; i++, t++) cfg->rows[t] = (uint8_t)m, cfg->bytes[t] = 64;
+    for (int i = 0; i < a_tiles; i++, t++) cfg->rows[t] = (uint8_t)m, cfg->bytes[t] = (uint16_t)(4 * k);
+    for (int i = 0; i < b_tiles; i++, t++) cfg->rows[t] = (uint8_t)k, cfg->bytes[t] = 64;
+}
+
+/// One C tile (m outputs by 16 pixels, 64 bytes a row) plus bias, with ReLU, into the outputs from o0 at row y,
+/// column x; outputs past the last and pixels past `width` are dropped.
+__attribute__((target("avx512f")))
+static void store_tile(const float *tile, int m, int o0, int outputs, const float *bias, int relu, int y, int x,
+                       int width, float *out, size_t out_row, size_t out_plane) {
+    const int n = width - x < 16 ? width - x : 16;
+    if (n <= 0) return;
+    const __mmask16 mask = (__mmask16)((1u << n) - 1u);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int i = 0; i < m && o0 + i < outputs; i++) {
+        __m512 v = _mm512_add_ps(_mm512_loadu_ps(tile + 16 * i), _mm512_set1_ps(bias[o0 + i]));
+        if (relu) v = _mm512_max_ps(v, zero);
+        _mm512_mask_storeu_ps(out + (size_t)(o0 + i) * out_plane + (size_t)y * out_row + x, mask, v);
+    }
+}
+
+/// Two output blocks by two 16-pixel blocks: C tiles 0-3, A tiles 4-5, B tiles 6-7.
+__attribute__((target("amx-tile,amx-bf16,avx512f")))
+static void blocks_2x2(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
+                       int k, const uint32_t *a0, const uint32_t *a1, size_t a_tap, int o0, int m, const float *bias,
+                       int relu, float *out, size_t out_row, size_t out_plane) {
+    const int chunks = s.rows / k;
+    const size_t a_chunk = (size_t)m * k, stride = (size_t)row_words * 4;
+    float tile[16 * 16];
+    for (int y = 0; y < height; y++) {
+        const uint32_t *rows = pair_rows + (size_t)y * row_step * row_words;
+        for (int x = 0; x < width; x += 32) {
+            _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
+            for (int t = 0; t < s.taps; t++)
+                for (int c = 0; c < chunks; c++) {
+                    const uint32_t *b = rows + (size_t)c * k * row_words + x + t;
+                    _tile_loadd(4, a0 + t * a_tap + c * a_chunk, 4 * k);
+                    _tile_loadd(5, a1 + t * a_tap + c * a_chunk, 4 * k);
+                    _tile_loadd(6, b, stride);
+                    _tile_loadd(7, b + 16, stride);
+                    _tile_dpbf16ps(0, 4, 6);
+                    _tile_dpbf16ps(1, 4, 7);
+                    _tile_dpbf16ps(2, 5, 6);
+                    _tile_dpbf16ps(3, 5, 7);
+                }
+            _tile_stored(0, tile, 64);
+            store_tile(tile, m, o0, s.outputs, bias, relu, y, x, width, out, out_row, out_plane);
+            _tile_stored(1, tile, 64);
+            store_tile(tile, m, o0, s.outputs, bias, relu, y, x + 16, width, out, out_row, out_plane);
+            _tile_stored(2, tile, 64);
+            store_tile(tile, m, o0 + m, s.outputs, bias, relu, y, x, width, out, out_row, out_plane);
+            _tile_stored(3, tile, 64);
+            store_tile(tile, m, o0 + m, s.outputs, bias, relu, y, x + 16, width, out, out_row, out_plane);
+        }
+    }
+}
+
+/// One output block by three 16-pixel blocks: C tiles 0-2, A tile 3, B tiles 4-6.
+__attribute__((target("amx-tile,amx-bf16,avx512f")))
+static void blocks_1x3(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
+                       int k, const uint32_t *a0, size_t a_tap, int o0, int m, const float *bias, int relu, float *out,
+                       size_t out_row, size_t out_plane) {
+    const int chunks = s.rows / k;
+    const size_t a_chunk = (size_t)m * k, stride = (size_t)row_words * 4;
+    float tile[16 * 16];
+    for (int y = 0; y < height; y++) {
+        const uint32_t *rows = pair_rows + (size_t)y * row_step * row_words;
+        for (int x = 0; x < width; x += 48) {
+            _tile_zero(0); _tile_zero(1); _tile_zero(2);
+            for (int t = 0; t < s.taps; t++)
+                for (int c = 0; c < chunks; c++) {
+                    const uint32_t *b = rows + (size_t)c * k * row_words + x + t;
+                    _tile_loadd(3, a0 + t * a_tap + c * a_chunk, 4 * k);
+                    _tile_loadd(4, b, stride);
+                    _tile_loadd(5, b + 16, stride);
+                    _tile_loadd(6, b + 32, stride);
+                    _tile_dpbf16ps(0, 3, 4);
+                    _tile_dpbf16ps(1, 3, 5);
+                    _tile_dpbf16ps(2, 3, 6);
+                }
+            _tile_stored(0, tile, 64);
+            store_tile(tile, m, o0, s.outputs, bias, relu, y, x, width, out, out_row, out_plane);
+            _tile_stored(1, tile, 64);
+            store_tile(tile, m, o0, s.outputs, bias, relu, y, x + 16, width, out, out_row, out_plane);
+            _tile_stored(2, tile, 64);
+            store_tile(tile, m, o0, s.outputs, bias, relu, y, x + 32, width, out, out_row, out_plane);
+        }
+    }
+}
+
+__attribute__((target("amx-tile,amx-bf16,avx512f")))
+void cpd_amx_conv(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
+                  const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row, size_t out_plane) {
+    const int k = chunk_rows(s.rows), m = block_outputs(s.outputs), blocks = (s.outputs + m - 1) / m;
+    const size_t a_tap = (size_t)(s.rows / k) * m * k, a_block = a_tap * s.taps;
+    tile_config pairs_of_blocks, single_block;
+    configure(&pairs_of_blocks, 4, 2, 2, m, k);
+    configure(&single_block, 3, 1, 3, m, k);
+    int b = 0;
+    if (blocks >= 2) {
+        _tile_loadconfig(&pairs_of_blocks);
+        for (; b + 2 <= blocks; b += 2)
+            blocks_2x2(pair_rows, row_words, row_step, height, width, s, k, packed + b * a_block,
+                       packed + (b + 1) * a_block, a_tap, b * m, m, bias, relu, out, out_row, out_plane);
+    }
+    if (b < blocks) {
+        _tile_loadconfig(&single_block);
+        blocks_1x3(pair_rows, row_words, row_step, height, width, s, k, packed + b * a_block, a_tap, b * m, m, bias,
+                   relu, out, out_row, out_plane);
+    }
+    _tile_release();  // back to the initial state: a context switch need not save 8 KB of tiles
+}
+#else
+int cpd_amx_usable(void) { return 0; }
+
+void cpd_amx_conv(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
+                  const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row, size_t out_plane) {
+    (void)pair_rows, (void)row_words, (void)row_step, (void)height, (void)width, (void)s, (void)packed, (void)bias,
+        (void)relu, (void)out, (void)out_row, (void)out_plane;
+}
+#endif

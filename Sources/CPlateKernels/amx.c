@@ -176,6 +176,84 @@ static void blocks_1x3(const uint32_t *pair_rows, int row_words, int row_step, i
     }
 }
 
+/// Two C tiles (m outputs by 16 pixels of output rows 2j and 2j+1) max-pooled 2x2 into 8 pixels of pooled row j
+/// from pooled column x/2, plus bias, with ReLU (both commute with the maximum); outputs past the last and pooled
+/// pixels past `pooled_width` are dropped.
+__attribute__((target("avx512f")))
+static void store_pooled(const float *upper, const float *lower, int m, int o0, int outputs, const float *bias, int relu,
+                         int j, int x, int pooled_width, float *out, size_t out_row, size_t out_plane) {
+    const int n = pooled_width - x / 2 < 8 ? pooled_width - x / 2 : 8;
+    if (n <= 0) return;
+    const __mmask16 mask = (__mmask16)((1u << n) - 1u);
+    const __m512i even = _mm512_set_epi32(15, 13, 11, 9, 7, 5, 3, 1, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int i = 0; i < m && o0 + i < outputs; i++) {
+        const __m512 rows = _mm512_max_ps(_mm512_loadu_ps(upper + 16 * i), _mm512_loadu_ps(lower + 16 * i));
+        const __m512 split = _mm512_permutexvar_ps(even, rows);  // even columns in lanes 0-7, odd in 8-15
+        __m512 v = _mm512_max_ps(split, _mm512_shuffle_f32x4(split, split, 0x4E));  // lanes 0-7: pairs' maxima
+        v = _mm512_add_ps(v, _mm512_set1_ps(bias[o0 + i]));
+        if (relu) v = _mm512_max_ps(v, zero);
+        _mm512_mask_storeu_ps(out + (size_t)(o0 + i) * out_plane + (size_t)j * out_row + x / 2, mask, v);
+    }
+}
+
+/// For the pooled layers: two output blocks by output rows 2j and 2j+1 of one 16-pixel block: C tiles 0-3 (block,
+/// row), A tiles 4-5, B tiles 6-7 (the two rows' taps). `blocks` 1 leaves tiles 2, 3 and 5 idle.
+__attribute__((target("amx-tile,amx-bf16,avx512f")))
+static void blocks_pooled(const uint32_t *pair_rows, int row_words, int row_step, int height, int width,
+                          cpd_amx_shape s, int k, const uint32_t *a0, const uint32_t *a1, int blocks, size_t a_tap, int o0,
+                          int m, const float *bias, int relu, float *out, size_t out_row, size_t out_plane) {
+    const int chunks = s.rows / k, pooled_width = width / 2;
+    const size_t a_chunk = (size_t)m * k, stride = (size_t)row_words * 4, next_row = (size_t)row_step * row_words;
+    float upper[16 * 16], lower[16 * 16];
+    for (int j = 0; j < height / 2; j++) {
+        const uint32_t *rows = pair_rows + (size_t)(2 * j) * next_row;
+        for (int x = 0; x < 2 * pooled_width; x += 16) {
+            _tile_zero(0); _tile_zero(1);
+            if (blocks == 2) { _tile_zero(2); _tile_zero(3); }
+            for (int t = 0; t < s.taps; t++)
+                for (int c = 0; c < chunks; c++) {
+                    const uint32_t *b = rows + (size_t)c * k * row_words + x + t;
+                    _tile_loadd(4, a0 + t * a_tap + c * a_chunk, 4 * k);
+                    _tile_loadd(6, b, stride);
+                    _tile_loadd(7, b + next_row, stride);
+                    _tile_dpbf16ps(0, 4, 6);
+                    _tile_dpbf16ps(1, 4, 7);
+                    if (blocks == 2) {
+                        _tile_loadd(5, a1 + t * a_tap + c * a_chunk, 4 * k);
+                        _tile_dpbf16ps(2, 5, 6);
+                        _tile_dpbf16ps(3, 5, 7);
+                    }
+                }
+            _tile_stored(0, upper, 64);
+            _tile_stored(1, lower, 64);
+            store_pooled(upper, lower, m, o0, s.outputs, bias, relu, j, x, pooled_width, out, out_row, out_plane);
+            if (blocks == 2) {
+                _tile_stored(2, upper, 64);
+                _tile_stored(3, lower, 64);
+                store_pooled(upper, lower, m, o0 + m, s.outputs, bias, relu, j, x, pooled_width, out, out_row, out_plane);
+            }
+        }
+    }
+}
+
+__attribute__((target("amx-tile,amx-bf16,avx512f")))
+void cpd_amx_conv_pool2(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
+                        const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row,
+                        size_t out_plane) {
+    const int k = chunk_rows(s.rows), m = block_outputs(s.outputs), blocks = (s.outputs + m - 1) / m;
+    const size_t a_tap = (size_t)(s.rows / k) * m * k, a_block = a_tap * s.taps;
+    tile_config cfg;
+    configure(&cfg, 4, 2, 2, m, k);
+    _tile_loadconfig(&cfg);
+    for (int b = 0; b < blocks; b += 2) {
+        const int two = b + 2 <= blocks ? 2 : 1;
+        blocks_pooled(pair_rows, row_words, row_step, height, width, s, k, packed + b * a_block,
+                      packed + (b + two - 1) * a_block, two, a_tap, b * m, m, bias, relu, out, out_row, out_plane);
+    }
+    _tile_release();
+}
+
 __attribute__((target("amx-tile,amx-bf16,avx512f")))
 void cpd_amx_conv(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
                   const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row, size_t out_plane) {
@@ -200,6 +278,13 @@ void cpd_amx_conv(const uint32_t *pair_rows, int row_words, int row_step, int he
 }
 #else
 int cpd_amx_usable(void) { return 0; }
+
+void cpd_amx_conv_pool2(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
+                        const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row,
+                        size_t out_plane) {
+    (void)pair_rows, (void)row_words, (void)row_step, (void)height, (void)width, (void)s, (void)packed, (void)bias,
+        (void)relu, (void)out, (void)out_row, (void)out_plane;
+}
 
 void cpd_amx_conv(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
                   const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row, size_t out_plane) {

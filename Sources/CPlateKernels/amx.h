@@ -38,4 +38,10 @@ enum { CPD_AMX_TAIL_WORDS = 64 };
 void cpd_amx_conv(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape shape,
                   const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row, size_t out_plane);
 
+/// `cpd_amx_conv` followed by 2x2 stride-2 max pooling: writes pooled row j (0..height/2-1) of output o at
+/// out + o*out_plane + j*out_row, width/2 pixels; the full-size output never goes to memory.
+void cpd_amx_conv_pool2(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
+                        const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row,
+                        size_t out_plane);
+
 #endif

@@ -318,6 +318,31 @@ void cpd_conv3x3_bf16(const float *padded, int channels, int height, int width, 
                  KERNEL_BEST);
 }
 
+int cpd_conv3x3_bf16_fuses_pool(void) { return cpd_amx_usable(); }
+
+void cpd_conv3x3_bf16_pool2(const float *padded, int channels, int height, int width, const uint32_t *packed,
+                            const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
+                            uint32_t *scratch) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (cpd_amx_usable()) {
+        const int np = pairs_of(channels), pw = width + 2, rows = height + 2;
+        convert_avx512(padded, channels, rows, pw, (size_t)pw, (size_t)np * pw, scratch);
+        memset(scratch + (size_t)rows * np * pw, 0, CPD_AMX_TAIL_WORDS * sizeof(uint32_t));
+        cpd_amx_conv_pool2(scratch, pw, np, height, width, amx_3x3(channels, outputs),
+                           packed + vector_words_3x3(channels, outputs), bias, relu, out, (size_t)out_row,
+                           (size_t)out_plane);
+        return;
+    }
+#endif
+    // Elsewhere the two steps one after the other (the networks do not fuse there: see the header).
+    float *full = malloc(sizeof(float) * (size_t)outputs * height * width);
+    if (!full) return;
+    conv3x3_bf16(padded, channels, height, width, packed, bias, relu, outputs, full, width, height * width, scratch,
+                 KERNEL_BEST);
+    cpd_max_pool_strided(full, outputs, height, width, 2, 2, 2, 2, out, out_row, out_plane);
+    free(full);
+}
+
 void cpd_conv3x3_bf16_avx512(const float *padded, int channels, int height, int width, const uint32_t *packed,
                              const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
                              uint32_t *scratch) {

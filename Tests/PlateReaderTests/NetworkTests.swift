@@ -274,6 +274,34 @@ struct ConvolutionKernelTests {
         }
     }
 
+    /// The bfloat16 convolution + 2×2 pooling (fused on AMX tiles, two output rows per tile pair) against the portable
+    /// bfloat16 convolution then the pooling: odd sizes (the last row or column dropped), widths ending inside a
+    /// 16-pixel block, one output block, two, and two plus an odd one.
+    @Test(arguments: [(channels: 8, height: 6, width: 40, outputs: 16), (channels: 9, height: 5, width: 37, outputs: 6),
+                      (channels: 16, height: 2, width: 2, outputs: 24), (channels: 24, height: 9, width: 70, outputs: 40)])
+    func bfloat16FusedPoolingMatchesConvolutionThenPooling(channels: Int, height: Int, width: Int, outputs: Int) {
+        var generator = SeededGenerator(seed: UInt64(channels * 10 + width + 3))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        let padded = Self.bordered(random(channels * height * width), planes: channels, height: height, width: width)
+        let weights = random(outputs * channels * 9), bias = random(outputs)
+        var paired = [UInt32](repeating: 0, count: cpd_bf16_weight_words(Int32(channels), Int32(outputs)))
+        cpd_bf16_weights(weights, Int32(channels), Int32(outputs), &paired)
+        var scratch = [UInt32](repeating: 0xDEAD, count: cpd_bf16_scratch_words(Int32(channels), Int32(height), Int32(width)))
+        let oh = height / 2, ow = width / 2
+        for relu in [Int32(0), 1] {
+            var dense = [Float](repeating: 0, count: outputs * height * width)
+            cpd_conv3x3_bf16_portable(padded, Int32(channels), Int32(height), Int32(width), paired, bias, relu, Int32(outputs),
+                                      &dense, Int32(width), Int32(height * width), &scratch)
+            var expected = [Float](repeating: 0, count: outputs * oh * ow)
+            cpd_max_pool(dense, Int32(outputs), Int32(height), Int32(width), 2, 2, 2, 2, &expected)
+            let fused = Self.writtenInside(planes: outputs, height: oh, width: ow) { out, row, plane in
+                cpd_conv3x3_bf16_pool2(padded, Int32(channels), Int32(height), Int32(width), paired, bias, relu, Int32(outputs),
+                                       out, row, plane, &scratch)
+            }
+            Self.expectBordered(fused, planes: outputs, height: oh, width: ow, equal: expected, within: 1e-4, "relu \(relu)")
+        }
+    }
+
     @Test func maxPoolingTakesTheLargestOfEachWindow() {
         let input: [Float] = [1, 5, 2, 0, 3, 4, 9, 8, -1, -2, -3, -4]  // 1 channel, 3 × 4
         var square = [Float](repeating: 0, count: 2)

@@ -104,6 +104,17 @@ void cpd_conv3x3_bf16_portable(const float *padded, int channels, int height, in
                                const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
                                uint32_t *scratch);
 
+/// `cpd_conv3x3_bf16` followed by 2x2 stride-2 max pooling, as `cpd_conv3x3_pool2_strided` (output planes of
+/// (height/2) x (width/2)). Fused where the layers run on AMX (`cpd_conv3x3_bf16_fuses_pool`): a tile pair holds two
+/// output rows, pooled as they are stored, so the full-size output never goes to memory. Elsewhere it runs the two
+/// steps (allocating the full-size output), for tests.
+void cpd_conv3x3_bf16_pool2(const float *padded, int channels, int height, int width, const uint32_t *packed,
+                            const float *bias, int relu, int outputs, float *out, int out_row, int out_plane,
+                            uint32_t *scratch);
+
+/// Whether `cpd_conv3x3_bf16_pool2` is fused on this CPU (so a network should call it rather than pool after).
+int cpd_conv3x3_bf16_fuses_pool(void);
+
 /// The AVX-512 BF16 kernel even where AMX would run (portable without AVX-512 BF16): exposed so tests cover it on
 /// CPUs whose layers run on AMX.
 void cpd_conv3x3_bf16_avx512(const float *padded, int channels, int height, int width, const uint32_t *packed,

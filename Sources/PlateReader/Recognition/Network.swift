@@ -32,7 +32,8 @@ final class Network {
     /// The bfloat16 kernels' working memory (the layer's input converted), grown to the largest layer seen.
     private var bf16Scratch: [UInt32] = []
     /// Per layer: whether it is a direct 3×3 convolution that runs fused with the 2×2 pooling after it
-    /// (`cpd_conv3x3_pool2_strided`: its full-size output never goes to memory), where this CPU runs that faster.
+    /// (`cpd_conv3x3_pool2_strided`, or `cpd_conv3x3_bf16_pool2` on AMX tiles: its full-size output never goes to
+    /// memory), where this CPU runs that faster.
     private let fusesPool: [Bool]
     /// The Winograd kernel's working memory (one row of transformed tiles), grown to the widest layer seen.
     private var scratch: [Float] = []
@@ -80,11 +81,11 @@ final class Network {
         }
         bordersOutput = layers.indices.map { $0 + 1 < layers.count && Self.isConv3x3(layers[$0 + 1]) }
         self.winograd = winograd
-        let fusing = cpd_conv3x3_prefers_fused_pool() != 0
+        let fusing = cpd_conv3x3_prefers_fused_pool() != 0, fusingBF16 = cpd_conv3x3_bf16_fuses_pool() != 0
         fusesPool = layers.indices.map { index in
-            guard fusing, Self.isConv3x3(layers[index]), winograd[index].isEmpty, bf16[index].isEmpty, index + 1 < layers.count,
+            guard Self.isConv3x3(layers[index]), winograd[index].isEmpty, index + 1 < layers.count,
                   case .maxPool(2, 2, 2, 2) = layers[index + 1] else { return false }
-            return true
+            return bf16[index].isEmpty ? fusing : fusingBF16
         }
     }
 
@@ -267,7 +268,11 @@ final class Network {
                             dst += outRow + 1
                         }
                         let (channels, relu, outputs) = (Int32(conv.inChannels), Int32(conv.relu ? 1 : 0), Int32(conv.outChannels))
-                        if pooled {
+                        if pooled && !bf16.isEmpty {
+                            cpd_conv3x3_bf16_pool2(padded.baseAddress!, channels, Int32(height), Int32(width), bf16,
+                                                   bias.baseAddress!, relu, outputs, dst, Int32(outRow), Int32(outPlane),
+                                                   &bf16Scratch)
+                        } else if pooled {
                             cpd_conv3x3_pool2_strided(padded.baseAddress!, channels, Int32(height), Int32(width), w.baseAddress!,
                                                       bias.baseAddress!, relu, outputs, dst, Int32(outRow), Int32(outPlane))
                         } else if !bf16.isEmpty {

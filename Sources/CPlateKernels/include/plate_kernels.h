@@ -85,8 +85,10 @@ void cpd_conv3x3_pool2_strided(const float *padded, int channels, int height, in
 void cpd_conv3x3_pool2_portable(const float *padded, int channels, int height, int width, const float *packed,
                                 const float *bias, int relu, int outputs, float *out, int out_row, int out_plane);
 
-/// Whether a direct 3x3 convolution followed by a 2x2 pool runs faster fused on this CPU.
-int cpd_conv3x3_prefers_fused_pool(void);
+/// Whether a direct 3x3 convolution with this many input channels, followed by a 2x2 pool, runs faster fused on this
+/// CPU. With AVX-512 only a one-channel layer does: its full-size output (8 or 16 planes from one) is most of its
+/// memory traffic, while wider layers run faster on the AVX-512 kernel than on the fused AVX2 one.
+int cpd_conv3x3_prefers_fused_pool(int channels);
 
 /// 3x3 "same" convolutions as `cpd_conv3x3_strided` (same `padded` input and output layout) with bfloat16
 /// products summed in float32: where the CPU has AVX-512 BF16, one instruction does two input channels'

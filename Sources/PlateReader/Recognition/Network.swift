@@ -81,11 +81,11 @@ final class Network {
         }
         bordersOutput = layers.indices.map { $0 + 1 < layers.count && Self.isConv3x3(layers[$0 + 1]) }
         self.winograd = winograd
-        let fusing = cpd_conv3x3_prefers_fused_pool() != 0, fusingBF16 = cpd_conv3x3_bf16_fuses_pool() != 0
+        let fusingBF16 = cpd_conv3x3_bf16_fuses_pool() != 0
         fusesPool = layers.indices.map { index in
-            guard Self.isConv3x3(layers[index]), winograd[index].isEmpty, index + 1 < layers.count,
-                  case .maxPool(2, 2, 2, 2) = layers[index + 1] else { return false }
-            return bf16[index].isEmpty ? fusing : fusingBF16
+            guard Self.isConv3x3(layers[index]), case .conv(let c) = layers[index], winograd[index].isEmpty,
+                  index + 1 < layers.count, case .maxPool(2, 2, 2, 2) = layers[index + 1] else { return false }
+            return bf16[index].isEmpty ? cpd_conv3x3_prefers_fused_pool(Int32(c.inChannels)) != 0 : fusingBF16
         }
     }
 

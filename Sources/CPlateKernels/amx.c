@@ -1,22 +1,12 @@
 // Convolutions on Intel AMX tiles (see amx.h). One TDPBF16PS multiplies a 16 x 32 tile of bfloat16 weights by a
 // 32 x 16 tile of inputs into 16 x 16 float32 sums: 8,192 multiply-adds, against 32 for one AVX-512 VDPBF16PS.
 #include "amx.h"
-#include "cpu_features.h"
+#include "bfloat16.h"
 
 #include <pthread.h>
 #include <string.h>
 
-/// float32 -> bfloat16 bits, rounded to nearest even (as bf16.c).
-static inline uint32_t round_bf16(float value) {
-    uint32_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    bits += 0x7FFFu + ((bits >> 16) & 1u);
-    return bits >> 16;
-}
-
-/// Pair rows per tile product: the largest divisor of the layer's rows up to 16 (a tile holds 16 rows of B), so
-/// every product has the same shape and one tile configuration serves the layer.
-static int chunk_rows(int rows) {
+int cpd_amx_chunk_rows(int rows) {
     for (int k = rows < 16 ? rows : 16; k > 1; k--)
         if (rows % k == 0) return k;
     return 1;
@@ -31,7 +21,8 @@ size_t cpd_amx_weight_words(cpd_amx_shape s) {
 }
 
 void cpd_amx_weights(const float *weights, int channels, cpd_amx_shape s, uint32_t *packed) {
-    const int pairs = (channels + 1) / 2, vertical = s.rows / pairs, k = chunk_rows(s.rows), chunks = s.rows / k;
+    const int pairs = (channels + 1) / 2, vertical = s.rows / pairs;
+    const int k = cpd_amx_chunk_rows(s.rows), chunks = s.rows / k;
     const int m = block_outputs(s.outputs), blocks = (s.outputs + m - 1) / m;
     memset(packed, 0, cpd_amx_weight_words(s) * sizeof(uint32_t));
     // [block][tap][chunk][output in block][row in chunk]: one A tile per (block, tap, chunk), rows k words long.
@@ -44,9 +35,9 @@ void cpd_amx_weights(const float *weights, int channels, cpd_amx_shape s, uint32
                     for (int j = 0; j < k; j++) {
                         const int r = c * k + j, dy = r / pairs, ch = 2 * (r % pairs);
                         const float *w = weights + (size_t)o * channels * vertical * s.taps;
-                        const uint32_t low = round_bf16(w[((size_t)ch * vertical + dy) * s.taps + t]);
+                        const uint32_t low = to_bf16(w[((size_t)ch * vertical + dy) * s.taps + t]);
                         const uint32_t high =
-                            ch + 1 < channels ? round_bf16(w[((size_t)(ch + 1) * vertical + dy) * s.taps + t]) : 0;
+                            ch + 1 < channels ? to_bf16(w[((size_t)(ch + 1) * vertical + dy) * s.taps + t]) : 0;
                         packed[((((size_t)b * s.taps + t) * chunks + c) * m + i) * k + j] = low | high << 16;
                     }
                 }
@@ -180,8 +171,8 @@ static void blocks_1x3(const uint32_t *pair_rows, int row_words, int row_step, i
 /// from pooled column x/2, plus bias, with ReLU (both commute with the maximum); outputs past the last and pooled
 /// pixels past `pooled_width` are dropped.
 __attribute__((target("avx512f")))
-static void store_pooled(const float *upper, const float *lower, int m, int o0, int outputs, const float *bias, int relu,
-                         int j, int x, int pooled_width, float *out, size_t out_row, size_t out_plane) {
+static void store_pooled(const float *upper, const float *lower, int m, int o0, int outputs, const float *bias,
+                         int relu, int j, int x, int pooled_width, float *out, size_t out_row, size_t out_plane) {
     const int n = pooled_width - x / 2 < 8 ? pooled_width - x / 2 : 8;
     if (n <= 0) return;
     const __mmask16 mask = (__mmask16)((1u << n) - 1u);
@@ -201,8 +192,8 @@ static void store_pooled(const float *upper, const float *lower, int m, int o0, 
 /// row), A tiles 4-5, B tiles 6-7 (the two rows' taps). `blocks` 1 leaves tiles 2, 3 and 5 idle.
 __attribute__((target("amx-tile,amx-bf16,avx512f")))
 static void blocks_pooled(const uint32_t *pair_rows, int row_words, int row_step, int height, int width,
-                          cpd_amx_shape s, int k, const uint32_t *a0, const uint32_t *a1, int blocks, size_t a_tap, int o0,
-                          int m, const float *bias, int relu, float *out, size_t out_row, size_t out_plane) {
+                          cpd_amx_shape s, int k, const uint32_t *a0, const uint32_t *a1, int blocks, size_t a_tap,
+                          int o0, int m, const float *bias, int relu, float *out, size_t out_row, size_t out_plane) {
     const int chunks = s.rows / k, pooled_width = width / 2;
     const size_t a_chunk = (size_t)m * k, stride = (size_t)row_words * 4, next_row = (size_t)row_step * row_words;
     float upper[16 * 16], lower[16 * 16];
@@ -231,7 +222,8 @@ static void blocks_pooled(const uint32_t *pair_rows, int row_words, int row_step
             if (blocks == 2) {
                 _tile_stored(2, upper, 64);
                 _tile_stored(3, lower, 64);
-                store_pooled(upper, lower, m, o0 + m, s.outputs, bias, relu, j, x, pooled_width, out, out_row, out_plane);
+                store_pooled(upper, lower, m, o0 + m, s.outputs, bias, relu, j, x, pooled_width, out, out_row,
+                             out_plane);
             }
         }
     }
@@ -241,7 +233,7 @@ __attribute__((target("amx-tile,amx-bf16,avx512f")))
 void cpd_amx_conv_pool2(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
                         const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row,
                         size_t out_plane) {
-    const int k = chunk_rows(s.rows), m = block_outputs(s.outputs), blocks = (s.outputs + m - 1) / m;
+    const int k = cpd_amx_chunk_rows(s.rows), m = block_outputs(s.outputs), blocks = (s.outputs + m - 1) / m;
     const size_t a_tap = (size_t)(s.rows / k) * m * k, a_block = a_tap * s.taps;
     tile_config cfg;
     configure(&cfg, 4, 2, 2, m, k);
@@ -257,7 +249,7 @@ void cpd_amx_conv_pool2(const uint32_t *pair_rows, int row_words, int row_step, 
 __attribute__((target("amx-tile,amx-bf16,avx512f")))
 void cpd_amx_conv(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
                   const uint32_t *packed, const float *bias, int relu, float *out, size_t out_row, size_t out_plane) {
-    const int k = chunk_rows(s.rows), m = block_outputs(s.outputs), blocks = (s.outputs + m - 1) / m;
+    const int k = cpd_amx_chunk_rows(s.rows), m = block_outputs(s.outputs), blocks = (s.outputs + m - 1) / m;
     const size_t a_tap = (size_t)(s.rows / k) * m * k, a_block = a_tap * s.taps;
     tile_config pairs_of_blocks, single_block;
     configure(&pairs_of_blocks, 4, 2, 2, m, k);

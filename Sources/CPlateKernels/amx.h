@@ -21,6 +21,11 @@ int cpd_amx_usable(void);
 /// matrix product), read at `taps` horizontal offsets (3 or 1), `outputs` outputs.
 typedef struct { int rows, taps, outputs; } cpd_amx_shape;
 
+/// Pair rows per tile product: the largest divisor of a layer's rows up to 16 (a tile holds 16 rows of B), so every
+/// product has the same shape and one tile configuration serves the layer. Few (a prime number of pairs past 16)
+/// means many products for little work each: such a layer runs faster on AVX-512.
+int cpd_amx_chunk_rows(int rows);
+
 /// Words of the tile kernel's weights for this shape.
 size_t cpd_amx_weight_words(cpd_amx_shape shape);
 

@@ -12,6 +12,7 @@
 // channel is paired with zeros.
 #include "plate_kernels.h"
 #include "amx.h"
+#include "bfloat16.h"
 #include "cpu_features.h"
 #include "block512.h"
 
@@ -24,21 +25,6 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #endif
-
-/// float32 -> bfloat16 bits, rounded to nearest even (as VCVTNE2PS2BF16 rounds finite values).
-static inline uint32_t to_bf16(float value) {
-    uint32_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    bits += 0x7FFFu + ((bits >> 16) & 1u);
-    return bits >> 16;
-}
-
-static inline float from_bf16(uint32_t half) {
-    const uint32_t bits = half << 16;
-    float value;
-    memcpy(&value, &bits, sizeof value);
-    return value;
-}
 
 static inline int pairs_of(int channels) { return (channels + 1) / 2; }
 
@@ -365,7 +351,7 @@ static void gemm_bf16(const float *col, int k, int pixels, const uint32_t *packe
     if (kernel != KERNEL_PORTABLE && cpd_cpu_has_avx512_bf16()) {
         // The pair planes of a matrix are one row each: the AMX kernel's pair rows as they stand.
         convert_avx512(col, k, 1, pixels, (size_t)pixels, 0, scratch);
-        if (kernel == KERNEL_BEST && cpd_amx_usable()) {
+        if (kernel == KERNEL_BEST && cpd_amx_usable() && cpd_amx_chunk_rows(pairs_of(k)) >= 4) {
             memset(scratch + (size_t)pairs_of(k) * pixels, 0, CPD_AMX_TAIL_WORDS * sizeof(uint32_t));
             cpd_amx_conv(scratch, pixels, 0, 1, pixels, amx_gemm(k, outputs), packed + vector_words_gemm(k, outputs),
                          bias, relu, out, (size_t)pixels, (size_t)pixels);

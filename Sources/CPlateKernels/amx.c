@@ -98,6 +98,13 @@ static void store_tile(const float *tile, int m, int o0, int outputs, const floa
     }
 }
 
+/// C tile `t` (a tile number must be a constant) through `tile` into the outputs from `o` at row y, column `xx`.
+#define STORE_C(t, o, xx)                                                                             \
+    do {                                                                                              \
+        _tile_stored(t, tile, 64);                                                                    \
+        store_tile(tile, m, o, s.outputs, bias, relu, y, xx, width, out, out_row, out_plane);         \
+    } while (0)
+
 /// Two output blocks by two 16-pixel blocks: C tiles 0-3, A tiles 4-5, B tiles 6-7.
 __attribute__((target("amx-tile,amx-bf16,avx512f")))
 static void blocks_2x2(const uint32_t *pair_rows, int row_words, int row_step, int height, int width, cpd_amx_shape s,
@@ -122,14 +129,10 @@ static void blocks_2x2(const uint32_t *pair_rows, int row_words, int row_step, i
                     _tile_dpbf16ps(2, 5, 6);
                     _tile_dpbf16ps(3, 5, 7);
                 }
-            _tile_stored(0, tile, 64);
-            store_tile(tile, m, o0, s.outputs, bias, relu, y, x, width, out, out_row, out_plane);
-            _tile_stored(1, tile, 64);
-            store_tile(tile, m, o0, s.outputs, bias, relu, y, x + 16, width, out, out_row, out_plane);
-            _tile_stored(2, tile, 64);
-            store_tile(tile, m, o0 + m, s.outputs, bias, relu, y, x, width, out, out_row, out_plane);
-            _tile_stored(3, tile, 64);
-            store_tile(tile, m, o0 + m, s.outputs, bias, relu, y, x + 16, width, out, out_row, out_plane);
+            STORE_C(0, o0, x);
+            STORE_C(1, o0, x + 16);
+            STORE_C(2, o0 + m, x);
+            STORE_C(3, o0 + m, x + 16);
         }
     }
 }
@@ -157,15 +160,14 @@ static void blocks_1x3(const uint32_t *pair_rows, int row_words, int row_step, i
                     _tile_dpbf16ps(1, 3, 5);
                     _tile_dpbf16ps(2, 3, 6);
                 }
-            _tile_stored(0, tile, 64);
-            store_tile(tile, m, o0, s.outputs, bias, relu, y, x, width, out, out_row, out_plane);
-            _tile_stored(1, tile, 64);
-            store_tile(tile, m, o0, s.outputs, bias, relu, y, x + 16, width, out, out_row, out_plane);
-            _tile_stored(2, tile, 64);
-            store_tile(tile, m, o0, s.outputs, bias, relu, y, x + 32, width, out, out_row, out_plane);
+            STORE_C(0, o0, x);
+            STORE_C(1, o0, x + 16);
+            STORE_C(2, o0, x + 32);
         }
     }
 }
+
+#undef STORE_C
 
 /// Two C tiles (m outputs by 16 pixels of output rows 2j and 2j+1) max-pooled 2x2 into 8 pixels of pooled row j
 /// from pooled column x/2, plus bias, with ReLU (both commute with the maximum); outputs past the last and pooled

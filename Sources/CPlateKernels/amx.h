@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Whether AMX runs here: the CPU has AMX-BF16 (and AVX-512 BW for the conversions) and the kernel granted this
-/// process the tile state (asked once).
+/// Whether AMX runs here: the CPU has AMX-BF16 (and AVX-512 BW and BF16 for the conversions) and the kernel granted
+/// this process the tile state (asked once).
 int cpd_amx_usable(void);
 
 /// A layer's shape for the tile kernel: `rows` pair rows per output row (3*pairs for a 3x3 layer, pairs for a
@@ -33,8 +33,8 @@ size_t cpd_amx_weight_words(cpd_amx_shape shape);
 /// laid out as the kernel's A tiles.
 void cpd_amx_weights(const float *weights, int channels, cpd_amx_shape shape, uint32_t *packed);
 
-/// Pair rows past the last that a layer's reads may touch (the last 16-pixel block and its taps run over the end
-/// of a row; those pixels' sums are dropped): the caller's buffer has this many zeroed words after its rows.
+/// Words past the last pair row that a layer's reads may touch (the last 16-pixel blocks and their taps run over
+/// the end of a row; those pixels' sums are dropped): the caller's buffer has this many zeroed words after its rows.
 enum { CPD_AMX_TAIL_WORDS = 64 };
 
 /// The convolution: output row y (0..height-1) reads pair rows y*row_step .. + shape.rows - 1 of `pair_rows`

@@ -150,6 +150,15 @@ static void convert_avx512(const float *padded, int channels, int rows, int row,
     }
 }
 
+/// A 3x3 layer's bordered input as the AMX kernel's pair rows in `scratch`, zeroed tail included: the three input
+/// rows an output row reads are 3 x pairs consecutive rows, one tile of B. Output row y starts at pair row y*pairs.
+__attribute__((target("avx512f,avx512bw,avx512bf16")))
+static void amx_pair_rows(const float *padded, int channels, int height, int width, uint32_t *scratch) {
+    const int np = pairs_of(channels), pw = width + 2, rows = height + 2;
+    convert_avx512(padded, channels, rows, pw, (size_t)pw, (size_t)np * pw, scratch);
+    memset(scratch + (size_t)rows * np * pw, 0, CPD_AMX_TAIL_WORDS * sizeof(uint32_t));
+}
+
 /// As conv3x3_block512 (plate_kernels.c) with channel pairs: 4 x `groups` outputs by `vectors` x 16 pixels of
 /// one output row, one accumulator register each, the last vector possibly masked. `size` is a constant at every
 /// call, like the shapes.
@@ -278,11 +287,8 @@ static void conv3x3_bf16(const float *padded, int channels, int height, int widt
     const pair_layout at = {(size_t)(height + 2) * (width + 2), width + 2, 3};
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (kernel == KERNEL_BEST && cpd_amx_usable()) {
-        // Pair rows: the three input rows an output row reads are 3 x pairs consecutive rows of the tiles' B.
-        const int np = pairs_of(channels), rows = height + 2;
-        convert_avx512(padded, channels, rows, at.pw, (size_t)at.pw, (size_t)np * at.pw, scratch);
-        memset(scratch + (size_t)rows * np * at.pw, 0, CPD_AMX_TAIL_WORDS * sizeof(uint32_t));
-        cpd_amx_conv(scratch, at.pw, np, height, width, amx_3x3(channels, outputs),
+        amx_pair_rows(padded, channels, height, width, scratch);
+        cpd_amx_conv(scratch, at.pw, pairs_of(channels), height, width, amx_3x3(channels, outputs),
                      packed + vector_words_3x3(channels, outputs), bias, relu, out, (size_t)out_row, (size_t)out_plane);
         return;
     }
@@ -311,10 +317,8 @@ void cpd_conv3x3_bf16_pool2(const float *padded, int channels, int height, int w
                             uint32_t *scratch) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (cpd_amx_usable()) {
-        const int np = pairs_of(channels), pw = width + 2, rows = height + 2;
-        convert_avx512(padded, channels, rows, pw, (size_t)pw, (size_t)np * pw, scratch);
-        memset(scratch + (size_t)rows * np * pw, 0, CPD_AMX_TAIL_WORDS * sizeof(uint32_t));
-        cpd_amx_conv_pool2(scratch, pw, np, height, width, amx_3x3(channels, outputs),
+        amx_pair_rows(padded, channels, height, width, scratch);
+        cpd_amx_conv_pool2(scratch, width + 2, pairs_of(channels), height, width, amx_3x3(channels, outputs),
                            packed + vector_words_3x3(channels, outputs), bias, relu, out, (size_t)out_row,
                            (size_t)out_plane);
         return;

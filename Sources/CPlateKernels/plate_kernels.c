@@ -2,6 +2,7 @@
 // Hand-written because it is the hot path: a detector pass is ~170 M
 // multiply-adds per frame. Swift cannot compile one function for AVX2 and
 // keep the rest portable, so the dispatch lives here in C.
+#include <math.h>
 #include "plate_kernels.h"
 #include "cpu_features.h"
 #include "block512.h"
@@ -383,9 +384,82 @@ static void conv3x3_pool2_avx2(const float *padded, int channels, int height, in
 }
 #endif
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/// `vectors` x 16 pixels of output rows 2*oy and 2*oy + 1 for four outputs, pooled into `vectors` x 8 columns from
+/// column x/2. Each sum takes its multiply-adds in conv3x3_row16's order (bias, then channel, row, column of the
+/// taps), so the results are those of the AVX2 kernel, bit for bit; the four input rows are loaded once for both
+/// output rows.
+__attribute__((target("avx512f"), always_inline))
+static inline void conv3x3_pool2_block512(const float *padded, int channels, int height, int width, const float *w,
+                                          const float *b, int oy, int x, int vectors, int relu, int n, float *out,
+                                          size_t out_row, size_t out_plane) {
+    const int pw = width + 2, plane = (height + 2) * pw;
+    __m512 top[4][2], bottom[4][2];
+    for (int i = 0; i < 4; i++)
+        for (int v = 0; v < vectors; v++) top[i][v] = bottom[i][v] = _mm512_set1_ps(b[i]);
+    for (int c = 0; c < channels; c++) {
+        const float *rows = padded + (size_t)c * plane + (size_t)(2 * oy) * pw + x;
+        const float *wc = w + (size_t)c * 36;
+        for (int r = 0; r < 4; r++)
+            for (int dx = 0; dx < 3; dx++) {
+                __m512 s[2];
+                for (int v = 0; v < vectors; v++) s[v] = _mm512_loadu_ps(rows + (size_t)r * pw + dx + 16 * v);
+                for (int i = 0; i < 4; i++) {
+                    if (r < 3) {  // input row r is the top output row's tap row r
+                        const __m512 weight = _mm512_set1_ps(wc[(r * 3 + dx) * 4 + i]);
+                        for (int v = 0; v < vectors; v++) top[i][v] = _mm512_fmadd_ps(s[v], weight, top[i][v]);
+                    }
+                    if (r > 0) {  // and the bottom output row's tap row r - 1
+                        const __m512 weight = _mm512_set1_ps(wc[((r - 1) * 3 + dx) * 4 + i]);
+                        for (int v = 0; v < vectors; v++) bottom[i][v] = _mm512_fmadd_ps(s[v], weight, bottom[i][v]);
+                    }
+                }
+            }
+    }
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int i = 0; i < n; i++) {
+        float *dst = out + (size_t)i * out_plane + (size_t)oy * out_row + x / 2;
+        const __m512 a = _mm512_max_ps(top[i][0], bottom[i][0]);
+        const __m512 c = vectors == 2 ? _mm512_max_ps(top[i][1], bottom[i][1]) : a;
+        __m512 pooled = _mm512_max_ps(_mm512_permutex2var_ps(a, even, c), _mm512_permutex2var_ps(a, odd, c));
+        if (relu) pooled = _mm512_max_ps(pooled, zero);
+        _mm512_mask_storeu_ps(dst, vectors == 2 ? (__mmask16)0xFFFF : (__mmask16)0x00FF, pooled);
+    }
+}
+
+// AVX-512: as conv3x3_pool2_avx2, 32 pixels of both rows at a time (then 16, then column by column), with the same
+// results.
+__attribute__((target("avx512f")))
+static void conv3x3_pool2_avx512(const float *padded, int channels, int height, int width, const float *packed,
+                                 const float *bias, int relu, int outputs, float *out, size_t out_row, size_t out_plane) {
+    const int k = channels * 9, oh = height / 2;
+    for (int oy = 0; oy < oh; oy++) {
+        for (int group = 0; group < (outputs + 3) / 4; group++) {
+            const int o0 = group * 4, n = outputs - o0 < 4 ? outputs - o0 : 4;
+            const float *w = packed + (size_t)group * k * 4;
+            float b[4];
+            block_bias(bias, o0, 4, outputs, b);
+            float *dst = out + (size_t)o0 * out_plane;
+            int x = 0;
+            for (; x + 32 <= width; x += 32) conv3x3_pool2_block512(padded, channels, height, width, w, b, oy, x, 2, relu, n, dst, out_row, out_plane);
+            for (; x + 16 <= width; x += 16) conv3x3_pool2_block512(padded, channels, height, width, w, b, oy, x, 1, relu, n, dst, out_row, out_plane);
+            if (x / 2 < width / 2)
+                conv3x3_pool2_columns(padded, channels, height, width, w, b, relu, n, dst, out_row, out_plane, oy, x / 2);
+        }
+    }
+}
+#endif
+
 void cpd_conv3x3_pool2_strided(const float *padded, int channels, int height, int width, const float *packed,
                                const float *bias, int relu, int outputs, float *out, int out_row, int out_plane) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (cpd_cpu_has_avx512()) {
+        conv3x3_pool2_avx512(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row,
+                             (size_t)out_plane);
+        return;
+    }
     if (cpd_cpu_has_avx2()) {
         conv3x3_pool2_avx2(padded, channels, height, width, packed, bias, relu, outputs, out, (size_t)out_row,
                            (size_t)out_plane);
@@ -516,22 +590,88 @@ void cpd_max_pool(const float *in, int channels, int height, int width, int kh, 
     cpd_max_pool_strided(in, channels, height, width, kh, kw, sh, sw, out, ow, oh * ow);
 }
 
+/* One output row of the shrink from its column sums: output x adds columns K*x ..< K*x + K. With K fixed the
+   compiler unrolls it; the variable-span loop below cost most of the shrink's time (6 % of a 1080p frame). */
+#define SHRINK_ROW_UNIFORM(K)                                                           \
+    for (int x = 0; x < out_width; x++) {                                               \
+        int sum = 0;                                                                    \
+        for (int j = 0; j < (K); j++) sum += sums[(K) * x + j];                         \
+        dst[x] = (float)sum * scale * weights[x] - offset;                              \
+    }
+
 void cpd_area_shrink(const unsigned char *src, int stride, int width, const int *x0, const int *x1,
                      const float *weights, const int *y0, const int *y1, int out_width, int out_height, float mean, float std,
                      int *sums, float *out, int out_stride) {
     const float offset = mean / std;
+    /* A whole-number factor (1920 -> 640 is 3) spans the same K columns at every output pixel. */
+    int uniform = x1[0] - x0[0];
+    for (int x = 0; x < out_width && uniform > 0; x++)
+        if (x0[x] != uniform * x || x1[x] != x0[x] + uniform) uniform = 0;
     for (int y = 0; y < out_height; y++) {
-        for (int i = 0; i < width; i++) sums[i] = 0;
-        for (int yy = y0[y]; yy < y1[y]; yy++) {
+        const unsigned char *first = src + (size_t)y0[y] * stride;
+        for (int i = 0; i < width; i++) sums[i] = first[i];
+        for (int yy = y0[y] + 1; yy < y1[y]; yy++) {
             const unsigned char *row = src + (size_t)yy * stride;
             for (int i = 0; i < width; i++) sums[i] += row[i];
         }
         const float scale = 1.0f / ((float)(y1[y] - y0[y]) * 255.0f * std);
         float *dst = out + (size_t)y * out_stride;
-        for (int x = 0; x < out_width; x++) {
-            int sum = 0;
-            for (int i = x0[x]; i < x1[x]; i++) sum += sums[i];
-            dst[x] = (float)sum * scale * weights[x] - offset;
+        switch (uniform) {
+        case 1: SHRINK_ROW_UNIFORM(1) break;
+        case 2: SHRINK_ROW_UNIFORM(2) break;
+        case 3: SHRINK_ROW_UNIFORM(3) break;
+        case 4: SHRINK_ROW_UNIFORM(4) break;
+        default:
+            for (int x = 0; x < out_width; x++) {
+                int sum = 0;
+                for (int i = x0[x]; i < x1[x]; i++) sum += sums[i];
+                dst[x] = (float)sum * scale * weights[x] - offset;
+            }
+        }
+    }
+}
+#undef SHRINK_ROW_UNIFORM
+
+void cpd_sample_quad(const unsigned char *src, int w, int h, const double *quad, int width, int height, float mean,
+                     float std, float *out) {
+    /* Bilinear weights as products and sums of their own, never fused: the reads must not move with the compiler. */
+#pragma clang fp contract(off)
+    /* Columns go in blocks, so that the divisions (most of the time when done pixel by pixel) run as vectors. */
+    enum { BLOCK = 64 };
+    double across[BLOCK];
+    float value[BLOCK];
+    for (int row = 0; row < height; row++) {
+        const double v = ((double)row + 0.5) / (double)height;
+        /* Left and right edges at this height, then across. */
+        const double lx = quad[0] + (quad[6] - quad[0]) * v, ly = quad[1] + (quad[7] - quad[1]) * v;
+        const double rx = quad[2] + (quad[4] - quad[2]) * v, ry = quad[3] + (quad[5] - quad[3]) * v;
+        float *dst = out + (size_t)row * width;
+        for (int start = 0; start < width; start += BLOCK) {
+            const int n = width - start < BLOCK ? width - start : BLOCK;
+            for (int i = 0; i < n; i++) across[i] = ((double)(start + i) + 0.5) / (double)width;
+            for (int i = 0; i < n; i++) {
+                const double u = across[i];
+                double x = lx + (rx - lx) * u - 0.5, y = ly + (ry - ly) * u - 0.5;
+                /* Outside [-2, size + 1] the clamped pixel and weight are those of the bound: clamping first keeps
+                   the conversion to int defined for any point. */
+                x = x > -2.0 ? (x < (double)w + 1 ? x : (double)w + 1) : -2.0;
+                y = y > -2.0 ? (y < (double)h + 1 ? y : (double)h + 1) : -2.0;
+                /* floor without a call into libm (the baseline x86-64 has no rounding instruction) */
+                int x0 = (int)x, y0 = (int)y;
+                x0 -= (double)x0 > x;
+                y0 -= (double)y0 > y;
+                x0 = x0 < 0 ? 0 : (x0 > w - 1 ? w - 1 : x0);
+                y0 = y0 < 0 ? 0 : (y0 > h - 1 ? h - 1 : y0);
+                const int x1 = x0 + 1 < w ? x0 + 1 : w - 1, y1 = y0 + 1 < h ? y0 + 1 : h - 1;
+                const double dx = x - (double)x0, dy = y - (double)y0;
+                const float fx = (float)(dx > 0.0 ? (dx < 1.0 ? dx : 1.0) : 0.0);
+                const float fy = (float)(dy > 0.0 ? (dy < 1.0 ? dy : 1.0) : 0.0);
+                const unsigned char *top_row = src + (size_t)y0 * w, *bottom_row = src + (size_t)y1 * w;
+                const float top = (float)top_row[x0] * (1 - fx) + (float)top_row[x1] * fx;
+                const float bottom = (float)bottom_row[x0] * (1 - fx) + (float)bottom_row[x1] * fx;
+                value[i] = top * (1 - fy) + bottom * fy;
+            }
+            for (int i = 0; i < n; i++) dst[start + i] = (value[i] / 255 - mean) / std;
         }
     }
 }

@@ -247,10 +247,11 @@ struct ConvolutionKernelTests {
     }
 
     /// The fused convolution + 2×2 pooling against the two run one after the other, vector and portable paths: widths
-    /// with and without a last column the vector path leaves to the scalar one, odd sizes (the last row or column
+    /// with and without a last column the vector path leaves to the scalar one, blocks of 32 and of 16 pixels (AVX-512), odd sizes (the last row or column
     /// dropped), output counts that are not a multiple of 4, into a bordered layout.
     @Test(arguments: [(channels: 1, height: 6, width: 40, outputs: 8), (channels: 3, height: 5, width: 37, outputs: 6),
-                      (channels: 2, height: 2, width: 2, outputs: 1), (channels: 8, height: 9, width: 16, outputs: 13)])
+                      (channels: 2, height: 2, width: 2, outputs: 1), (channels: 8, height: 9, width: 16, outputs: 13),
+                      (channels: 1, height: 4, width: 58, outputs: 5)])
     func fusedPoolingMatchesConvolutionThenPooling(channels: Int, height: Int, width: Int, outputs: Int) {
         var generator = SeededGenerator(seed: UInt64(channels * 10 + width))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }

@@ -46,6 +46,13 @@ void cpd_area_shrink(const unsigned char *src, int stride, int width, const int 
                      const float *weights, const int *y0, const int *y1, int out_width, int out_height, float mean, float std,
                      int *sums, float *out, int out_stride);
 
+/// Bilinear samples of a plate's quadrilateral (`quad`: top-left, top-right, bottom-right, bottom-left, x then y)
+/// of a `w` x `h` 8-bit plane (rows `w` bytes apart) into `width` x `height` floats, normalised as (p/255 - mean)/std:
+/// the recogniser's input, straight from the full-resolution frame. Sample (column, row) sits at fractions
+/// ((column + 0.5)/width, (row + 0.5)/height) along the top and the sides; points off the plane take its edge.
+void cpd_sample_quad(const unsigned char *src, int w, int h, const double *quad, int width, int height, float mean,
+                     float std, float *out);
+
 /// `cpd_max_pool` writing output row y of plane c at out + c*out_plane + y*out_row (see `cpd_conv3x3_strided`).
 void cpd_max_pool_strided(const float *in, int channels, int height, int width, int kh, int kw, int sh, int sw,
                           float *out, int out_row, int out_plane);

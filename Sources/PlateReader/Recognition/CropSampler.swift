@@ -1,3 +1,4 @@
+import CPlateKernels
 import Foundation
 import Imaging
 
@@ -81,30 +82,17 @@ public struct Quadrilateral: Sendable, Equatable {
 }
 
 /// Samples a plate region of the luma plane into the recogniser's input
-/// (bilinear, straight from the full-resolution frame, normalised).
+/// (bilinear, straight from the full-resolution frame, normalised; `cpd_sample_quad`).
 enum CropSampler {
     static func sample(_ plane: Plane, quad: Quadrilateral, width: Int, height: Int, mean: Float, std: Float,
                        into output: inout [Float]) {
         if output.count != width * height { output = [Float](repeating: 0, count: width * height) }
-        let p = quad.points
-        let w = plane.width, h = plane.height
+        guard plane.width > 0, plane.height > 0, plane.pixels.count >= plane.width * plane.height else { return }
+        let corners = quad.points.flatMap { [$0.x, $0.y] }
         plane.pixels.withUnsafeBufferPointer { src in
-            for row in 0..<height {
-                let v = (Double(row) + 0.5) / Double(height)
-                // Left and right edges at this height, then across.
-                let lx = p[0].x + (p[3].x - p[0].x) * v, ly = p[0].y + (p[3].y - p[0].y) * v
-                let rx = p[1].x + (p[2].x - p[1].x) * v, ry = p[1].y + (p[2].y - p[1].y) * v
-                for column in 0..<width {
-                    let u = (Double(column) + 0.5) / Double(width)
-                    let x = lx + (rx - lx) * u - 0.5, y = ly + (ry - ly) * u - 0.5
-                    let x0 = max(0, min(w - 1, Int(x.rounded(.down)))), y0 = max(0, min(h - 1, Int(y.rounded(.down))))
-                    let x1 = min(w - 1, x0 + 1), y1 = min(h - 1, y0 + 1)
-                    let fx = Float(max(0, min(1, x - Double(x0)))), fy = Float(max(0, min(1, y - Double(y0))))
-                    let top = Float(src[y0 * w + x0]) * (1 - fx) + Float(src[y0 * w + x1]) * fx
-                    let bottom = Float(src[y1 * w + x0]) * (1 - fx) + Float(src[y1 * w + x1]) * fx
-                    let value = (top * (1 - fy) + bottom * fy) / 255
-                    output[row * width + column] = (value - mean) / std
-                }
+            output.withUnsafeMutableBufferPointer { dst in
+                cpd_sample_quad(src.baseAddress!, Int32(plane.width), Int32(plane.height), corners, Int32(width),
+                                Int32(height), mean, std, dst.baseAddress!)
             }
         }
     }

@@ -1,0 +1,66 @@
+import CPlateKernels
+import Foundation
+import Imaging
+import Testing
+@testable import PlateReader
+
+/// The two ways pixels reach the networks: the detector's area-averaged shrink of the frame and the recogniser's
+/// bilinear samples of a plate's quadrilateral, against the obvious formulas.
+struct ResamplingTests {
+    /// Whole-number factors (each output pixel spans the same columns: the unrolled rows) and others (spans of two
+    /// lengths), against the mean of each output pixel's source block.
+    @Test(arguments: [(width: 12, height: 9, outWidth: 12, outHeight: 9), (width: 12, height: 8, outWidth: 6, outHeight: 4),
+                      (width: 30, height: 9, outWidth: 10, outHeight: 3), (width: 32, height: 12, outWidth: 8, outHeight: 3),
+                      (width: 25, height: 10, outWidth: 10, outHeight: 4), (width: 11, height: 7, outWidth: 3, outHeight: 2)])
+    func theShrinkAveragesEachOutputPixelsBlock(width: Int, height: Int, outWidth: Int, outHeight: Int) {
+        let stride = width + 3  // rows wider than the region
+        let pixels = (0..<(stride * height)).map { UInt8(($0 * 37 + $0 / 7) % 256) }
+        let fx = Double(width) / Double(outWidth), fy = Double(height) / Double(outHeight)
+        let x0 = (0..<outWidth).map { Int32(Double($0) * fx) }
+        let x1 = (0..<outWidth).map { Int32(max(Int(Double($0) * fx) + 1, min(width, Int(Double($0 + 1) * fx)))) }
+        let y0 = (0..<outHeight).map { Int32(Double($0) * fy) }
+        let y1 = (0..<outHeight).map { Int32(max(Int(Double($0) * fy) + 1, min(height, Int(Double($0 + 1) * fy)))) }
+        let weights = (0..<outWidth).map { 1 / Float(x1[$0] - x0[$0]) }
+        let (mean, std): (Float, Float) = (0.5, 0.25)
+        var sums = [Int32](repeating: 0, count: width)
+        let outStride = outWidth + 2
+        var out = [Float](repeating: -9, count: outStride * outHeight)
+        cpd_area_shrink(pixels, Int32(stride), Int32(width), x0, x1, weights, y0, y1, Int32(outWidth), Int32(outHeight),
+                        mean, std, &sums, &out, Int32(outStride))
+        for y in 0..<outHeight {
+            for x in 0..<outWidth {
+                var total = 0
+                for yy in Int(y0[y])..<Int(y1[y]) { for xx in Int(x0[x])..<Int(x1[x]) { total += Int(pixels[yy * stride + xx]) } }
+                let count = Double((y1[y] - y0[y]) * (x1[x] - x0[x]))
+                let expected = (Double(total) / count / 255 - Double(mean)) / Double(std)
+                #expect(abs(Double(out[y * outStride + x]) - expected) < 1e-5, "(\(x), \(y))")
+            }
+            #expect(out[y * outStride + outWidth] == -9, "nothing written past the row")
+        }
+    }
+
+    /// An upright quadrilateral over a horizontal ramp samples the ramp; its corners at pixel corners put the samples
+    /// at pixel centres; beyond the plane the samples take its edge; a quadrilateral with no finite corner reads
+    /// the plane's corner rather than crashing.
+    @Test func quadrilateralSamplesAreBilinear() {
+        let (w, h) = (20, 6)
+        let plane = Plane(width: w, height: h, pixels: (0..<(w * h)).map { UInt8(($0 % w) * 10) })
+        var out: [Float] = []
+        // Columns 4..<12, rows 1..<5, sampled 8 × 4: one sample per pixel, at its centre.
+        CropSampler.sample(plane, quad: Quadrilateral(x: 4, y: 1, width: 8, height: 4), width: 8, height: 4, mean: 0, std: 1,
+                           into: &out)
+        #expect(out.count == 32)
+        for row in 0..<4 { for column in 0..<8 { #expect(abs(out[row * 8 + column] - Float((4 + column) * 10) / 255) < 1e-6) } }
+        // Half as many samples: each halfway between two pixels.
+        CropSampler.sample(plane, quad: Quadrilateral(x: 4, y: 1, width: 8, height: 4), width: 4, height: 2, mean: 0, std: 1,
+                           into: &out)
+        for column in 0..<4 { #expect(abs(out[column] - Float(4 + 2 * column) * 10 / 255 - 5 / 255) < 1e-6) }
+        // Far off the plane on the right: the last column's value, normalised.
+        CropSampler.sample(plane, quad: Quadrilateral(x: 1e9, y: -1e9, width: 10, height: 3), width: 4, height: 2, mean: 0.5,
+                           std: 0.5, into: &out)
+        #expect(out.allSatisfy { abs($0 - (Float((w - 1) * 10) / 255 - 0.5) / 0.5) < 1e-6 })
+        let nowhere = Quadrilateral([(.nan, .nan), (.infinity, .nan), (-.infinity, .infinity), (.nan, -.infinity)])
+        CropSampler.sample(plane, quad: nowhere, width: 4, height: 2, mean: 0, std: 1, into: &out)
+        #expect(out.count == 8 && out.allSatisfy(\.isFinite))
+    }
+}

@@ -14,13 +14,13 @@ struct ResamplingTests {
                       (width: 25, height: 10, outWidth: 10, outHeight: 4), (width: 11, height: 7, outWidth: 3, outHeight: 2)])
     func theShrinkAveragesEachOutputPixelsBlock(width: Int, height: Int, outWidth: Int, outHeight: Int) {
         let stride = width + 3  // rows wider than the region
-        let pixels = (0..<(stride * height)).map { UInt8(($0 * 37 + $0 / 7) % 256) }
+        let pixels: [UInt8] = (0..<(stride * height)).map { (i: Int) -> UInt8 in UInt8((i * 37 + i / 7) % 256) }
         let fx = Double(width) / Double(outWidth), fy = Double(height) / Double(outHeight)
-        let x0 = (0..<outWidth).map { Int32(Double($0) * fx) }
-        let x1 = (0..<outWidth).map { Int32(max(Int(Double($0) * fx) + 1, min(width, Int(Double($0 + 1) * fx)))) }
-        let y0 = (0..<outHeight).map { Int32(Double($0) * fy) }
-        let y1 = (0..<outHeight).map { Int32(max(Int(Double($0) * fy) + 1, min(height, Int(Double($0 + 1) * fy)))) }
-        let weights = (0..<outWidth).map { 1 / Float(x1[$0] - x0[$0]) }
+        let x0: [Int32] = (0..<outWidth).map { (x: Int) -> Int32 in Int32(Double(x) * fx) }
+        let x1: [Int32] = (0..<outWidth).map { (x: Int) -> Int32 in Int32(max(Int(Double(x) * fx) + 1, min(width, Int(Double(x + 1) * fx)))) }
+        let y0: [Int32] = (0..<outHeight).map { (y: Int) -> Int32 in Int32(Double(y) * fy) }
+        let y1: [Int32] = (0..<outHeight).map { (y: Int) -> Int32 in Int32(max(Int(Double(y) * fy) + 1, min(height, Int(Double(y + 1) * fy)))) }
+        let weights: [Float] = (0..<outWidth).map { (x: Int) -> Float in 1 / Float(x1[x] - x0[x]) }
         let (mean, std): (Float, Float) = (0.5, 0.25)
         var sums = [Int32](repeating: 0, count: width)
         let outStride = outWidth + 2

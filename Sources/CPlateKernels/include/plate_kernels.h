@@ -53,6 +53,24 @@ void cpd_area_shrink(const unsigned char *src, int stride, int width, const int 
 void cpd_sample_quad(const unsigned char *src, int w, int h, const double *quad, int width, int height, float mean,
                      float std, float *out);
 
+/// The forward pass of the best CTC alignment that spells one character per position of a plate format, each
+/// character one of its position's classes (FormatDecoder's Viterbi; the back-tracking stays in Swift).
+/// `logs`: `columns` x `classes` log-probabilities, class 0 the blank. Character states are (position, class) pairs
+/// numbered position after position: position i owns states offset[i]..<offset[i + 1] (`offset` has length + 1
+/// entries), state s reads class state_class[s] and adds state_weight[s] to it. Scratch: `scores` 2 * (length + 1 +
+/// states) doubles, `tops` 2 * length. Written: `blank_back[t * (length + 1) + i]` (-1 stayed, else the character
+/// state it came from) and `character_back[t * states + s]` (-1 stayed, -2 from the blank before it, else the
+/// character state it came from) for t >= 1, and `end_state` (-1: the path ends in the trailing blank). Returns the
+/// best path's score, -infinity when the columns cannot spell the format. AVX-512 where the CPU has it.
+double cpd_ctc_viterbi(const float *logs, int columns, int classes, const int32_t *offset, int length,
+                       const int32_t *state_class, const float *state_weight, double *scores, int32_t *tops,
+                       int32_t *blank_back, int32_t *character_back, int32_t *end_state);
+
+/// The scalar pass, whatever the CPU (exposed so tests compare the two).
+double cpd_ctc_viterbi_portable(const float *logs, int columns, int classes, const int32_t *offset, int length,
+                                const int32_t *state_class, const float *state_weight, double *scores, int32_t *tops,
+                                int32_t *blank_back, int32_t *character_back, int32_t *end_state);
+
 /// `cpd_max_pool` writing output row y of plane c at out + c*out_plane + y*out_row (see `cpd_conv3x3_strided`).
 void cpd_max_pool_strided(const float *in, int channels, int height, int width, int kh, int kw, int sh, int sw,
                           float *out, int out_row, int out_plane);

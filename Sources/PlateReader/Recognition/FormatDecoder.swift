@@ -1,3 +1,4 @@
+import CPlateKernels
 import Foundation
 import Plates
 
@@ -217,6 +218,9 @@ struct FormatDecoder {
         /// What a state adds to its class's log-probability: the province prior's correction at a province
         /// position, 0 elsewhere (added in `Float`, as the scores are).
         let stateWeight: [Float]
+        /// `offset` and `stateClass` as the C forward pass takes them.
+        let offset32: [Int32]
+        let stateClass32: [Int32]
 
         init(positions: [[Int]], corrected: [Bool], logWeight: [Float]) {
             var offset = [0]
@@ -225,6 +229,8 @@ struct FormatDecoder {
             stateClass = positions.flatMap { $0 }
             statePosition = positions.indices.flatMap { i in Array(repeating: i, count: positions[i].count) }
             stateWeight = positions.indices.flatMap { i in positions[i].map { corrected[i] ? logWeight[$0] : 0 } }
+            offset32 = offset.map { Int32($0) }
+            stateClass32 = stateClass.map { Int32($0) }
         }
 
         var length: Int { offset.count - 1 }
@@ -239,82 +245,21 @@ struct FormatDecoder {
     /// The best CTC alignment that spells `lattice.length` characters, each of its position's classes.
     /// States: a blank before each character and one after the last, and (character i, class c).
     /// As in CTC, two identical neighbours need a blank between them, or they would be one character.
-    /// It runs for every format searched of every read, so the loops work on raw buffers.
+    /// It runs for every format searched of every read, so the forward pass is C (`cpd_ctc_viterbi`, vectorised).
     private func viterbi(_ logs: LogProbabilities, _ lattice: Lattice) -> (Double, [(class: Int, columns: [Int])])? {
-        let columns = logs.columns, length = lattice.length, classes = logs.classes
+        let columns = logs.columns, length = lattice.length
         guard columns > 0, length > 0 else { return nil }
         let states = lattice.stateClass.count
         let none = -Double.infinity
-        // Scores at t - 1 and t: blanks (length + 1), then character states.
         var scores = [Double](repeating: none, count: 2 * (length + 1 + states))
-        // Back pointers per column: for a blank, -1 = stayed, else the character state it came from;
-        // for a character state, -1 = stayed, -2 = from the blank before it, else the character state it came from.
-        // Column 0 has none; every later entry is written before it is read.
+        var tops = [Int32](repeating: -1, count: 2 * length)
+        // Back pointers per column (column 0 has none; every later entry is written before it is read).
         var blankBack = [Int32](repeating: -1, count: columns * (length + 1))
         var characterBack = [Int32](repeating: -1, count: columns * states)
-        // The best and second-best character state of each position at t - 1 (for "a different class" moves).
-        var tops = [Int](repeating: -1, count: 2 * length)
-        var total = none, endState = -1
-        logs.values.withUnsafeBufferPointer { logs in
-        lattice.offset.withUnsafeBufferPointer { offset in
-        lattice.stateClass.withUnsafeBufferPointer { stateClass in
-        lattice.stateWeight.withUnsafeBufferPointer { stateWeight in
-        scores.withUnsafeMutableBufferPointer { scores in
-        blankBack.withUnsafeMutableBufferPointer { blankBack in
-        characterBack.withUnsafeMutableBufferPointer { characterBack in
-        tops.withUnsafeMutableBufferPointer { tops in
-            let size = length + 1 + states
-            var blank = scores.baseAddress!, character = blank + length + 1
-            var nextBlank = blank + size, nextCharacter = nextBlank + length + 1
-            let top1 = tops.baseAddress!, top2 = top1 + length
-            blank[0] = Double(logs[0])
-            for state in 0..<offset[1] { character[state] = Double(logs[stateClass[state]] + stateWeight[state]) }
-            for t in 1..<columns {
-                for i in 0..<length {
-                    var first = -1, second = -1
-                    for state in offset[i]..<offset[i + 1] where character[state] > none {
-                        if first < 0 || character[state] > character[first] { second = first; first = state }
-                        else if second < 0 || character[state] > character[second] { second = state }
-                    }
-                    top1[i] = first
-                    top2[i] = second
-                }
-                let row = logs.baseAddress! + t * classes
-                let blankLog = Double(row[0])
-                for i in 0...length {
-                    var score = blank[i], from: Int32 = -1
-                    if i > 0, top1[i - 1] >= 0, character[top1[i - 1]] > score { score = character[top1[i - 1]]; from = Int32(top1[i - 1]) }
-                    nextBlank[i] = score == none ? none : score + blankLog
-                    blankBack[t * (length + 1) + i] = from
-                }
-                for i in 0..<length {
-                    let blankScore = blank[i]
-                    // Straight from the previous character only if it is a different class: its best state, or
-                    // its second best where the best is this class.
-                    let top = i > 0 ? top1[i - 1] : -1, second = i > 0 ? top2[i - 1] : -1
-                    let topClass = top >= 0 ? stateClass[top] : -1, secondClass = second >= 0 ? stateClass[second] : -1
-                    let back = characterBack.baseAddress! + t * states
-                    for state in offset[i]..<offset[i + 1] {
-                        let c = stateClass[state]
-                        var score = character[state], from: Int32 = -1
-                        if blankScore > score { score = blankScore; from = -2 }
-                        let (previous, previousClass) = top >= 0 && topClass != c ? (top, topClass) : (second, secondClass)
-                        if previous >= 0, previousClass != c, character[previous] > score {
-                            score = character[previous]; from = Int32(previous)
-                        }
-                        nextCharacter[state] = score == none ? none : score + Double(row[c] + stateWeight[state])
-                        back[state] = from
-                    }
-                }
-                swap(&blank, &nextBlank)
-                swap(&character, &nextCharacter)
-            }
-            // End in the trailing blank or in any class of the last character.
-            total = blank[length]
-            for state in offset[length - 1]..<offset[length] where character[state] > total {
-                total = character[state]; endState = state
-            }
-        } } } } } } } }
+        var end: Int32 = -1
+        let total = cpd_ctc_viterbi(logs.values, Int32(columns), Int32(logs.classes), lattice.offset32, Int32(length),
+                                    lattice.stateClass32, lattice.stateWeight, &scores, &tops, &blankBack, &characterBack, &end)
+        let endState = Int(end)
         guard total > none else { return nil }
         var path = [(class: Int, columns: [Int])](repeating: (0, []), count: length)
         var inBlank = endState < 0, blankIndex = length, state = endState

@@ -22,7 +22,7 @@ struct ResamplingTests {
         let y1: [Int32] = (0..<outHeight).map { (y: Int) -> Int32 in Int32(max(Int(Double(y) * fy) + 1, min(height, Int(Double(y + 1) * fy)))) }
         let weights: [Float] = (0..<outWidth).map { (x: Int) -> Float in 1 / Float(x1[x] - x0[x]) }
         let (mean, std): (Float, Float) = (0.5, 0.25)
-        var sums = [Int32](repeating: 0, count: width)
+        var sums = [Int32](repeating: 0, count: width + 1)
         let outStride = outWidth + 2
         var out = [Float](repeating: -9, count: outStride * outHeight)
         cpd_area_shrink(pixels, Int32(stride), Int32(width), x0, x1, weights, y0, y1, Int32(outWidth), Int32(outHeight),

@@ -40,8 +40,9 @@ void cpd_max_pool(const float *in, int channels, int height, int width, int kh, 
 /// Area-averaged shrink of a `width` x `height` region of 8-bit pixels (rows `stride` bytes apart) to
 /// `out_width` x `out_height`, normalised as (p/255 - mean)/std, into `out` (rows `out_stride` floats apart).
 /// Output pixel (x, y) averages source columns x0[x]..<x1[x] (`weights[x]` = 1 / their count) and rows
-/// y0[y]..<y1[y]. `sums` is scratch of at least `width` int32. Each output row adds its source rows column by
-/// column (vectorised), then each output pixel adds its columns of that.
+/// y0[y]..<y1[y]. `sums` is scratch of at least `width` + 1 int32. Each output row adds its source rows column by
+/// column (vectorised), then each output pixel adds its columns of that (unrolled for whole-number factors up to 4,
+/// else as the difference of two of the row's prefix sums).
 void cpd_area_shrink(const unsigned char *src, int stride, int width, const int *x0, const int *x1,
                      const float *weights, const int *y0, const int *y1, int out_width, int out_height, float mean, float std,
                      int *sums, float *out, int out_stride);

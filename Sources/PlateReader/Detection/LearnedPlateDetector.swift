@@ -256,7 +256,7 @@ final class LearnedPlateDetector {
                         padded paddedWidth: Int, _ paddedHeight: Int) {
         let count = paddedWidth * paddedHeight
         if input.count != count { input = [Float](repeating: 0, count: count) }
-        if columnSums.count < region.width { columnSums = [Int32](repeating: 0, count: region.width) }
+        if columnSums.count < region.width + 1 { columnSums = [Int32](repeating: 0, count: region.width + 1) }
         let fx = Double(region.width) / Double(width), fy = Double(region.height) / Double(height)
         // Each output column's and row's source span (relative to the region), worked out once per pass.
         if columnStarts.count < width {

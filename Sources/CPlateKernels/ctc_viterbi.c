@@ -155,14 +155,6 @@ static void characters_avx512(const Lattice *l, const float *row, const double *
     }
 }
 
-static int has_avx512vl(void) {
-    static int known = -1;  // benign race: every thread computes the same answer
-    if (known < 0) {
-        __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-    }
-    return known;
-}
 #endif
 
 static double viterbi(const Lattice *l, int vectors, double *scores, int32_t *tops, int32_t *blank_back,
@@ -233,7 +225,7 @@ double cpd_ctc_viterbi(const float *logs, int columns, int classes, const int32_
                        const int32_t *state_class, const float *state_weight, double *scores, int32_t *tops,
                        int32_t *blank_back, int32_t *character_back, int32_t *end_state) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    const int vectors = has_avx512vl();
+    const int vectors = cpd_cpu_has_avx512vl();
 #else
     const int vectors = 0;
 #endif

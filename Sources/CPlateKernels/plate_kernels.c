@@ -290,8 +290,18 @@ int cpd_cpu_has_avx512(void) {
     }
     return known;
 }
+
+int cpd_cpu_has_avx512vl(void) {
+    static int known = -1;  // benign race, as above
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    }
+    return known;
+}
 #else
 int cpd_cpu_has_avx512(void) { return 0; }
+int cpd_cpu_has_avx512vl(void) { return 0; }
 #endif
 
 void cpd_conv3x3_strided(const float *padded, int channels, int height, int width, const float *packed,
@@ -665,8 +675,8 @@ void cpd_area_shrink(const unsigned char *src, int stride, int width, const int 
     area_shrink(src, stride, width, x0, x1, weights, y0, y1, out_width, out_height, mean, std, sums, out, out_stride);
 }
 
-void cpd_sample_quad(const unsigned char *src, int w, int h, const double *quad, int width, int height, float mean,
-                     float std, float *out) {
+void cpd_sample_quad_portable(const unsigned char *src, int w, int h, const double *quad, int width, int height,
+                              float mean, float std, float *out) {
     /* Bilinear weights as products and sums of their own, never fused: the reads must not move with the compiler. */
 #pragma clang fp contract(off)
     /* Columns go in blocks, so that the divisions (most of the time when done pixel by pixel) run as vectors. */
@@ -707,6 +717,88 @@ void cpd_sample_quad(const unsigned char *src, int w, int h, const double *quad,
             for (int i = 0; i < n; i++) dst[start + i] = (value[i] / 255 - mean) / std;
         }
     }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/// cpd_sample_quad_portable, eight samples at a time: the same double coordinates, the same float weights and sums
+/// (never fused), so the same values. One 32-bit gather fetches a sample's two neighbours on a row at once; where
+/// that would read past the plane's last byte it reads the last four bytes and shifts.
+__attribute__((target("avx512f,avx512vl")))
+static void sample_quad_avx512(const unsigned char *src, int w, int h, const double *quad, int width, int height,
+                               float mean, float std, float *out) {
+#pragma clang fp contract(off)
+    const __m512d low = _mm512_set1_pd(-2.0), high_x = _mm512_set1_pd((double)w + 1), high_y = _mm512_set1_pd((double)h + 1);
+    const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0), half = _mm512_set1_pd(0.5);
+    const __m256i last_x = _mm256_set1_epi32(w - 1), last_y = _mm256_set1_epi32(h - 1), none = _mm256_setzero_si256();
+    const __m256i stride = _mm256_set1_epi32(w), last_word = _mm256_set1_epi32(w * h - 4), bytes = _mm256_set1_epi32(0xFF);
+    const __m256 ones = _mm256_set1_ps(1.0f), full = _mm256_set1_ps(255.0f), means = _mm256_set1_ps(mean),
+                 stds = _mm256_set1_ps(std);
+    for (int row = 0; row < height; row++) {
+        const double v = ((double)row + 0.5) / (double)height;
+        const double lx = quad[0] + (quad[6] - quad[0]) * v, ly = quad[1] + (quad[7] - quad[1]) * v;
+        const double rx = quad[2] + (quad[4] - quad[2]) * v, ry = quad[3] + (quad[5] - quad[3]) * v;
+        const __m512d left_x = _mm512_set1_pd(lx), left_y = _mm512_set1_pd(ly);
+        const __m512d across_x = _mm512_set1_pd(rx - lx), across_y = _mm512_set1_pd(ry - ly);
+        float *dst = out + (size_t)row * width;
+        for (int column = 0; column < width; column += 8) {
+            const __mmask8 k = width - column >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (width - column)) - 1);
+            const __m512d columns = _mm512_cvtepi32_pd(_mm256_add_epi32(_mm256_set1_epi32(column),
+                                                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+            const __m512d u = _mm512_div_pd(_mm512_add_pd(columns, half), _mm512_set1_pd((double)width));
+            __m512d x = _mm512_sub_pd(_mm512_add_pd(left_x, _mm512_mul_pd(across_x, u)), half);
+            __m512d y = _mm512_sub_pd(_mm512_add_pd(left_y, _mm512_mul_pd(across_y, u)), half);
+            // x > -2 ? (x < w + 1 ? x : w + 1) : -2, as the scalar pass (a NaN goes to -2)
+            x = _mm512_mask_mov_pd(low, _mm512_cmp_pd_mask(x, low, _CMP_GT_OQ),
+                                   _mm512_mask_mov_pd(high_x, _mm512_cmp_pd_mask(x, high_x, _CMP_LT_OQ), x));
+            y = _mm512_mask_mov_pd(low, _mm512_cmp_pd_mask(y, low, _CMP_GT_OQ),
+                                   _mm512_mask_mov_pd(high_y, _mm512_cmp_pd_mask(y, high_y, _CMP_LT_OQ), y));
+            __m256i x0 = _mm512_cvttpd_epi32(x), y0 = _mm512_cvttpd_epi32(y);
+            x0 = _mm256_mask_sub_epi32(x0, _mm512_cmp_pd_mask(_mm512_cvtepi32_pd(x0), x, _CMP_GT_OQ), x0, _mm256_set1_epi32(1));
+            y0 = _mm256_mask_sub_epi32(y0, _mm512_cmp_pd_mask(_mm512_cvtepi32_pd(y0), y, _CMP_GT_OQ), y0, _mm256_set1_epi32(1));
+            x0 = _mm256_min_epi32(_mm256_max_epi32(x0, none), last_x);
+            y0 = _mm256_min_epi32(_mm256_max_epi32(y0, none), last_y);
+            const __m256i x1 = _mm256_min_epi32(_mm256_add_epi32(x0, _mm256_set1_epi32(1)), last_x);
+            const __m256i y1 = _mm256_min_epi32(_mm256_add_epi32(y0, _mm256_set1_epi32(1)), last_y);
+            // dx > 0 ? (dx < 1 ? dx : 1) : 0, then to float
+            const __m512d dx = _mm512_sub_pd(x, _mm512_cvtepi32_pd(x0)), dy = _mm512_sub_pd(y, _mm512_cvtepi32_pd(y0));
+            const __m256 fx = _mm512_cvtpd_ps(_mm512_mask_mov_pd(zero, _mm512_cmp_pd_mask(dx, zero, _CMP_GT_OQ),
+                                              _mm512_mask_mov_pd(one, _mm512_cmp_pd_mask(dx, one, _CMP_LT_OQ), dx)));
+            const __m256 fy = _mm512_cvtpd_ps(_mm512_mask_mov_pd(zero, _mm512_cmp_pd_mask(dy, zero, _CMP_GT_OQ),
+                                              _mm512_mask_mov_pd(one, _mm512_cmp_pd_mask(dy, one, _CMP_LT_OQ), dy)));
+            // The two neighbours on each row: bytes 0 and 1 of the word at the left one (the same byte twice at the
+            // plane's right edge, where x1 = x0).
+            const __mmask8 pair = _mm256_cmpneq_epi32_mask(x1, x0);
+            __m256 p[2][2];
+            const __m256i rows[2] = {y0, y1};
+            for (int r = 0; r < 2; r++) {
+                const __m256i at = _mm256_add_epi32(_mm256_mullo_epi32(rows[r], stride), x0);
+                const __m256i word_at = _mm256_min_epi32(at, last_word);
+                __m256i word = _mm256_mmask_i32gather_epi32(none, k, word_at, (const int *)src, 1);
+                word = _mm256_srlv_epi32(word, _mm256_slli_epi32(_mm256_sub_epi32(at, word_at), 3));
+                const __m256i first = _mm256_and_si256(word, bytes);
+                const __m256i second = _mm256_mask_mov_epi32(first, pair, _mm256_and_si256(_mm256_srli_epi32(word, 8), bytes));
+                p[r][0] = _mm256_cvtepi32_ps(first);
+                p[r][1] = _mm256_cvtepi32_ps(second);
+            }
+            const __m256 rest_x = _mm256_sub_ps(ones, fx), rest_y = _mm256_sub_ps(ones, fy);
+            const __m256 top = _mm256_add_ps(_mm256_mul_ps(p[0][0], rest_x), _mm256_mul_ps(p[0][1], fx));
+            const __m256 bottom = _mm256_add_ps(_mm256_mul_ps(p[1][0], rest_x), _mm256_mul_ps(p[1][1], fx));
+            const __m256 value = _mm256_add_ps(_mm256_mul_ps(top, rest_y), _mm256_mul_ps(bottom, fy));
+            _mm256_mask_storeu_ps(dst + column, k, _mm256_div_ps(_mm256_sub_ps(_mm256_div_ps(value, full), means), stds));
+        }
+    }
+}
+#endif
+
+void cpd_sample_quad(const unsigned char *src, int w, int h, const double *quad, int width, int height, float mean,
+                     float std, float *out) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (w * h >= 4 && cpd_cpu_has_avx512vl()) {
+        sample_quad_avx512(src, w, h, quad, width, height, mean, std, out);
+        return;
+    }
+#endif
+    cpd_sample_quad_portable(src, w, h, quad, width, height, mean, std, out);
 }
 
 const char *cpd_conv_kernel_name(void) { return cpd_cpu_has_avx2() ? "avx2+fma" : "portable"; }

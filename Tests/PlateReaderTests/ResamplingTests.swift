@@ -63,4 +63,32 @@ struct ResamplingTests {
         CropSampler.sample(plane, quad: nowhere, width: 4, height: 2, mean: 0, std: 1, into: &out)
         #expect(out.count == 8 && out.allSatisfy(\.isFinite))
     }
+
+    /// The vector sampler against the scalar one, bit for bit: quadrilaterals inside the plane, across its edges and
+    /// its last byte (where the vector path's two-pixel fetch must not read past the plane), far off it, not finite;
+    /// planes down to 2 × 2 and 4 × 1; sample widths that are not multiples of the vector width.
+    @Test(arguments: [(w: 37, h: 23), (w: 2, h: 2), (w: 4, h: 1), (w: 640, h: 9)])
+    func theVectorSamplerMatchesTheScalarOne(w: Int, h: Int) {
+        var generator = SeededGenerator(seed: UInt64(w * 100 + h))
+        let pixels = (0..<(w * h)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let (fw, fh) = (Double(w), Double(h))
+        var quads: [[Double]] = [
+            [0, 0, fw, 0, fw, fh, 0, fh],                                 // the whole plane: the last byte included
+            [fw - 1.5, fh - 1.5, fw + 3, fh - 1, fw + 2.5, fh + 4, fw - 2, fh + 3],  // over the bottom-right corner
+            [-1e9, 5, 1e9, -7, 1e12, 1e12, -3, 1e9],                      // far off
+            [.nan, 0, .infinity, 1, -.infinity, .nan, 2, .infinity],      // not finite
+        ]
+        for _ in 0..<20 {
+            quads.append((0..<8).map { index in Double.random(in: -3...((index % 2 == 0 ? fw : fh) + 3), using: &generator) })
+        }
+        for quad in quads {
+            for (width, height) in [(128, 32), (13, 5), (1, 1), (8, 3)] {
+                var vector = [Float](repeating: 0, count: width * height), scalar = vector
+                cpd_sample_quad(pixels, Int32(w), Int32(h), quad, Int32(width), Int32(height), 0.5, 0.25, &vector)
+                cpd_sample_quad_portable(pixels, Int32(w), Int32(h), quad, Int32(width), Int32(height), 0.5, 0.25, &scalar)
+                let differs = vector.indices.first { vector[$0].bitPattern != scalar[$0].bitPattern }
+                #expect(differs == nil, "quad \(quad), \(width) × \(height): sample \(differs ?? -1)")
+            }
+        }
+    }
 }

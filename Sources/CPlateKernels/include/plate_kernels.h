@@ -52,7 +52,11 @@ void cpd_area_shrink(const unsigned char *src, int stride, int width, const int 
 /// the recogniser's input, straight from the full-resolution frame. Sample (column, row) sits at fractions
 /// ((column + 0.5)/width, (row + 0.5)/height) along the top and the sides; points off the plane take its edge.
 void cpd_sample_quad(const unsigned char *src, int w, int h, const double *quad, int width, int height, float mean,
-                     float std, float *out);
+                     float std, float *out);  // AVX-512 where the CPU has it
+
+/// The scalar sampler, whatever the CPU (exposed so tests compare the two).
+void cpd_sample_quad_portable(const unsigned char *src, int w, int h, const double *quad, int width, int height,
+                              float mean, float std, float *out);
 
 /// The forward pass of the best CTC alignment that spells one character per position of a plate format, each
 /// character one of its position's classes (FormatDecoder's Viterbi; the back-tracking stays in Swift).

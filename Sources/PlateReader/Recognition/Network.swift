@@ -178,25 +178,27 @@ final class Network {
         if !pointwise {
             bufferA.withUnsafeBufferPointer { src in
                 columns.withUnsafeMutableBufferPointer { col in
-                    // im2col: row r = (c, dy, dx), column p = output pixel.
+                    // im2col: row r = (c, dy, dx), column p = output pixel. Each output row's stretch inside the
+                    // input is one copy; what falls outside (the padding) is zero.
+                    let source = src.baseAddress!, target = col.baseAddress!
                     var row = 0
                     for c in 0..<conv.inChannels {
                         let plane = c * height * width
                         for dy in 0..<conv.kh {
                             for dx in 0..<conv.kw {
                                 let base = row * pixels
+                                // Output columns whose input column ox + dx - padLeft lies inside 0..<width.
+                                let first = min(outWidth, max(0, padLeft - dx)), end = max(first, min(outWidth, width + padLeft - dx))
                                 for oy in 0..<outHeight {
                                     let y = oy + dy - padTop
-                                    let out = base + oy * outWidth
+                                    let out = target + base + oy * outWidth
                                     guard y >= 0 && y < height else {
-                                        for ox in 0..<outWidth { col[out + ox] = 0 }
+                                        out.update(repeating: 0, count: outWidth)
                                         continue
                                     }
-                                    let line = plane + y * width
-                                    for ox in 0..<outWidth {
-                                        let x = ox + dx - padLeft
-                                        col[out + ox] = (x >= 0 && x < width) ? src[line + x] : 0
-                                    }
+                                    out.update(repeating: 0, count: first)
+                                    (out + first).update(from: source + plane + y * width + first + dx - padLeft, count: end - first)
+                                    (out + end).update(repeating: 0, count: outWidth - end)
                                 }
                                 row += 1
                             }

@@ -325,12 +325,14 @@ struct ConvolutionKernelTests {
     }
 
 
-    @Test(arguments: [(outputs: 9, k: 27, pixels: 61), (outputs: 4, k: 1, pixels: 24), (outputs: 1, k: 5, pixels: 7)])
+    @Test(arguments: [(outputs: 9, k: 27, pixels: 61), (outputs: 4, k: 1, pixels: 24), (outputs: 1, k: 5, pixels: 7),
+                      (outputs: 70, k: 192, pixels: 32), (outputs: 13, k: 9, pixels: 56), (outputs: 8, k: 3, pixels: 8)])
     func bothMatrixKernelsMatchTheObviousProduct(outputs: Int, k: Int, pixels: Int) {
         var generator = SeededGenerator(seed: UInt64(outputs * 1000 + pixels))
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
         let weights = random(outputs * k), bias = random(outputs), columns = random(k * pixels)
         let packed = Self.packed(weights, outputs: outputs, k: k)
+        func fusedKernels() -> Bool { String(cString: cpd_conv_kernel_name()) == "avx2+fma" }
         for relu in [false, true] {
             var fast = [Float](repeating: .nan, count: outputs * pixels), portable = fast
             cpd_conv_gemm(columns, packed, bias, relu ? 1 : 0, Int32(outputs), Int32(k), Int32(pixels), &fast)
@@ -342,6 +344,14 @@ struct ConvolutionKernelTests {
                     if relu { sum = max(0, sum) }
                     #expect(abs(fast[o * pixels + p] - sum) < 1e-4 && abs(portable[o * pixels + p] - sum) < 1e-4,
                             "output \(o) pixel \(p) (\(String(cString: cpd_conv_kernel_name())))")
+                    // The vector kernels (AVX2, AVX-512) take the same steps whichever runs: the bias, then one fused
+                    // multiply-add per row of k, in order; so a new kernel cannot move a read.
+                    if fusedKernels() {
+                        var fused = bias[o]
+                        for r in 0..<k { fused.addProduct(columns[r * pixels + p], weights[o * k + r]) }
+                        if relu { fused = max(0, fused) }
+                        #expect(fast[o * pixels + p].bitPattern == fused.bitPattern, "output \(o) pixel \(p), fused")
+                    }
                 }
             }
         }

@@ -87,7 +87,10 @@ enum CropSampler {
     static func sample(_ plane: Plane, quad: Quadrilateral, width: Int, height: Int, mean: Float, std: Float,
                        into output: inout [Float]) {
         if output.count != width * height { output = [Float](repeating: 0, count: width * height) }
-        guard plane.width > 0, plane.height > 0, plane.pixels.count >= plane.width * plane.height else { return }
+        guard plane.width > 0, plane.height > 0, plane.pixels.count >= plane.width * plane.height else {
+            output.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }  // nothing to sample: no stale crop
+            return
+        }
         let corners = quad.points.flatMap { [$0.x, $0.y] }
         plane.pixels.withUnsafeBufferPointer { src in
             output.withUnsafeMutableBufferPointer { dst in

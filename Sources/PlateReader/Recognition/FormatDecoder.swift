@@ -211,26 +211,21 @@ struct FormatDecoder {
     /// One format's CTC lattice, laid out once at start rather than for every read: character states are
     /// (position, class) pairs numbered position after position.
     struct Lattice {
-        /// Character states of position i: `offset[i]..<offset[i + 1]`.
-        let offset: [Int]
-        let stateClass: [Int]
+        /// Character states of position i: `offset[i]..<offset[i + 1]` (32-bit, as the C forward pass takes them).
+        let offset: [Int32]
+        let stateClass: [Int32]
         let statePosition: [Int]
         /// What a state adds to its class's log-probability: the province prior's correction at a province
         /// position, 0 elsewhere (added in `Float`, as the scores are).
         let stateWeight: [Float]
-        /// `offset` and `stateClass` as the C forward pass takes them.
-        let offset32: [Int32]
-        let stateClass32: [Int32]
 
         init(positions: [[Int]], corrected: [Bool], logWeight: [Float]) {
-            var offset = [0]
-            for classes in positions { offset.append(offset.last! + classes.count) }
+            var offset: [Int32] = [0]
+            for classes in positions { offset.append(offset.last! + Int32(classes.count)) }
             self.offset = offset
-            stateClass = positions.flatMap { $0 }
+            stateClass = positions.flatMap { $0.map { Int32($0) } }
             statePosition = positions.indices.flatMap { i in Array(repeating: i, count: positions[i].count) }
             stateWeight = positions.indices.flatMap { i in positions[i].map { corrected[i] ? logWeight[$0] : 0 } }
-            offset32 = offset.map { Int32($0) }
-            stateClass32 = stateClass.map { Int32($0) }
         }
 
         var length: Int { offset.count - 1 }
@@ -257,8 +252,8 @@ struct FormatDecoder {
         var blankBack = [Int32](repeating: -1, count: columns * (length + 1))
         var characterBack = [Int32](repeating: -1, count: columns * states)
         var end: Int32 = -1
-        let total = cpd_ctc_viterbi(logs.values, Int32(columns), Int32(logs.classes), lattice.offset32, Int32(length),
-                                    lattice.stateClass32, lattice.stateWeight, &scores, &tops, &blankBack, &characterBack, &end)
+        let total = cpd_ctc_viterbi(logs.values, Int32(columns), Int32(logs.classes), lattice.offset, Int32(length),
+                                    lattice.stateClass, lattice.stateWeight, &scores, &tops, &blankBack, &characterBack, &end)
         let endState = Int(end)
         guard total > none else { return nil }
         var path = [(class: Int, columns: [Int])](repeating: (0, []), count: length)
@@ -270,7 +265,7 @@ struct FormatDecoder {
                 if from >= 0 { inBlank = false; state = Int(from); blankIndex -= 1 }
             } else {
                 let i = lattice.statePosition[state]
-                path[i].class = lattice.stateClass[state]
+                path[i].class = Int(lattice.stateClass[state])
                 path[i].columns.append(t)
                 guard t > 0 else { break }
                 let from = characterBack[t * states + state]

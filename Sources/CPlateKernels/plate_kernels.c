@@ -866,7 +866,9 @@ static void sample_quad_avx512(const unsigned char *src, int w, int h, const dou
 void cpd_sample_quad(const unsigned char *src, int w, int h, const double *quad, int width, int height, float mean,
                      float std, float *out) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (w * h >= 4 && cpd_cpu_has_avx512vl()) {
+    // The vector path indexes the plane in 32-bit lanes and fetches four bytes at a time.
+    const long long size = (long long)w * h;
+    if (size >= 4 && size <= 0x7FFFFFFF && cpd_cpu_has_avx512vl()) {
         sample_quad_avx512(src, w, h, quad, width, height, mean, std, out);
         return;
     }

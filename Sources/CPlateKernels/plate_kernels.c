@@ -2,7 +2,6 @@
 // Hand-written because it is the hot path: a detector pass is ~170 M
 // multiply-adds per frame. Swift cannot compile one function for AVX2 and
 // keep the rest portable, so the dispatch lives here in C.
-#include <math.h>
 #include "plate_kernels.h"
 #include "cpu_features.h"
 #include "block512.h"
@@ -674,7 +673,7 @@ void cpd_max_pool(const float *in, int channels, int height, int width, int kh, 
 }
 
 /* One output row of the shrink from its column sums: output x adds columns K*x ..< K*x + K. With K fixed the
-   compiler unrolls it; the variable-span loop below cost most of the shrink's time (6 % of a 1080p frame). */
+   compiler unrolls it; a loop per output pixel over its span cost most of the shrink's time (6 % of a frame's). */
 #define SHRINK_ROW_UNIFORM(K)                                                           \
     for (int x = 0; x < out_width; x++) {                                               \
         int sum = 0;                                                                    \
@@ -690,7 +689,7 @@ static inline void area_shrink(const unsigned char *src, int stride, int width, 
 #pragma clang fp contract(off)
     const float offset = mean / std;
     /* A whole-number factor (1920 -> 640 is 3) spans the same K columns at every output pixel. */
-    int uniform = x1[0] - x0[0];
+    int uniform = out_width > 0 ? x1[0] - x0[0] : 0;
     for (int x = 0; x < out_width && uniform > 0; x++)
         if (x0[x] != uniform * x || x1[x] != x0[x] + uniform) uniform = 0;
     for (int y = 0; y < out_height; y++) {

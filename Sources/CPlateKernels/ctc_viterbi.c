@@ -157,10 +157,14 @@ static void characters_avx512(const Lattice *l, const float *row, const double *
 
 #endif
 
-static double viterbi(const Lattice *l, int vectors, double *scores, int32_t *tops, int32_t *blank_back,
-                      int32_t *character_back, int32_t *end_state) {
+static double viterbi(const float *logs, int columns, int classes, const int32_t *offset, int length,
+                      const int32_t *state_class, const float *state_weight, double *scores, int32_t *tops,
+                      int32_t *blank_back, int32_t *character_back, int32_t *end_state, int vectors) {
     *end_state = -1;
-    const int length = l->length, states = l->states, size = length + 1 + states;
+    if (columns <= 0 || length <= 0) return -INFINITY;
+    const Lattice lattice = {logs, columns, classes, length, offset[length], offset, state_class, state_weight};
+    const Lattice *l = &lattice;
+    const int states = l->states, size = length + 1 + states;
     const double none = -INFINITY;
     for (int i = 0; i < 2 * size; i++) scores[i] = none;
     // Scores at t - 1 and t: blanks (length + 1), then character states.
@@ -212,30 +216,16 @@ static double viterbi(const Lattice *l, int vectors, double *scores, int32_t *to
     return total;
 }
 
-static double run(const float *logs, int columns, int classes, const int32_t *offset, int length,
-                  const int32_t *state_class, const float *state_weight, double *scores, int32_t *tops,
-                  int32_t *blank_back, int32_t *character_back, int32_t *end_state, int vectors) {
-    *end_state = -1;
-    if (columns <= 0 || length <= 0) return -INFINITY;
-    const Lattice l = {logs, columns, classes, length, offset[length], offset, state_class, state_weight};
-    return viterbi(&l, vectors, scores, tops, blank_back, character_back, end_state);
-}
-
 double cpd_ctc_viterbi(const float *logs, int columns, int classes, const int32_t *offset, int length,
                        const int32_t *state_class, const float *state_weight, double *scores, int32_t *tops,
                        int32_t *blank_back, int32_t *character_back, int32_t *end_state) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    const int vectors = cpd_cpu_has_avx512vl();
-#else
-    const int vectors = 0;
-#endif
-    return run(logs, columns, classes, offset, length, state_class, state_weight, scores, tops, blank_back,
-               character_back, end_state, vectors);
+    return viterbi(logs, columns, classes, offset, length, state_class, state_weight, scores, tops, blank_back,
+                   character_back, end_state, cpd_cpu_has_avx512vl());
 }
 
 double cpd_ctc_viterbi_portable(const float *logs, int columns, int classes, const int32_t *offset, int length,
                                 const int32_t *state_class, const float *state_weight, double *scores, int32_t *tops,
                                 int32_t *blank_back, int32_t *character_back, int32_t *end_state) {
-    return run(logs, columns, classes, offset, length, state_class, state_weight, scores, tops, blank_back,
-               character_back, end_state, 0);
+    return viterbi(logs, columns, classes, offset, length, state_class, state_weight, scores, tops, blank_back,
+                   character_back, end_state, 0);
 }

@@ -116,71 +116,45 @@ static void gemm_avx2(const float *col, const float *packed, const float *bias, 
     }
 }
 
-/// 4 x `pair` outputs by `vectors` x 16 pixels from p (the last vector masked by `mask`): the matrix product's
-/// block on AVX-512. Each sum takes gemm_avx2's steps (the bias, then one multiply-add per row of k in order), so
-/// the results are the same, bit for bit.
+/// 4 x `groups` outputs by `vectors` x 16 pixels from x (the last vector masked): the matrix product's block on
+/// AVX-512, stored as the 3x3 kernels store theirs (the product is a map of one row). Each sum takes gemm_avx2's
+/// steps (the bias, then one multiply-add per row of k in order), so the results are the same, bit for bit.
 __attribute__((target("avx512f"), always_inline))
-static inline void gemm_block512(const float *col, const float *w, const float *b, int relu, int o0, int outputs, int k,
-                                 int pixels, int p, int pair, int vectors, __mmask16 mask, float *out) {
+static inline void gemm_block512(const float *col, const float *w, int k, const float *bias, int relu, int outputs,
+                                 int pixels, int o0, int x, int groups, int vectors, __mmask16 mask, float *out) {
     __m512 acc[8][2];
-    for (int i = 0; i < 4 * pair; i++)
-        for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_set1_ps(b[i]);
-    const float *c = col + p;
+    for (int i = 0; i < 4 * groups; i++)
+        for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_set1_ps(o0 + i < outputs ? bias[o0 + i] : 0.0f);
+    const float *c = col + x;
     for (int r = 0; r < k; r++, c += pixels) {
         __m512 s[2];
         for (int v = 0; v < vectors; v++)
             s[v] = v == vectors - 1 ? _mm512_maskz_loadu_ps(mask, c + 16 * v) : _mm512_loadu_ps(c + 16 * v);
-        for (int g = 0; g < pair; g++)
+        for (int g = 0; g < groups; g++)
             for (int i = 0; i < 4; i++) {
-                const __m512 x = _mm512_set1_ps(w[(size_t)g * k * 4 + r * 4 + i]);
-                for (int v = 0; v < vectors; v++) acc[4 * g + i][v] = _mm512_fmadd_ps(s[v], x, acc[4 * g + i][v]);
+                const __m512 weight = _mm512_set1_ps(w[(size_t)g * k * 4 + r * 4 + i]);
+                for (int v = 0; v < vectors; v++) acc[4 * g + i][v] = _mm512_fmadd_ps(s[v], weight, acc[4 * g + i][v]);
             }
     }
-    const __m512 zero = _mm512_setzero_ps();
-    for (int i = 0; i < 4 * pair && o0 + i < outputs; i++)
-        for (int v = 0; v < vectors; v++) {
-            const __m512 value = relu ? _mm512_max_ps(acc[i][v], zero) : acc[i][v];
-            float *dst = out + (size_t)(o0 + i) * pixels + p + 16 * v;
-            if (v == vectors - 1) _mm512_mask_storeu_ps(dst, mask, value);
-            else _mm512_storeu_ps(dst, value);
-        }
+    cpd_store_block512(acc, groups, vectors, mask, relu, outputs, o0, 0, x, out, 0, (size_t)pixels);
 }
 
-// AVX-512: 8 outputs (two groups of the packed weights) x 32 pixels = 16 accumulators, then 16 and the last
-// multiple of 8 masked; the pixels past the last multiple of 8 as gemm_avx2 does them, one at a time.
+// AVX-512: the 3x3 kernels' block loop over a map of one row of the pixels up to the last multiple of 8; the pixels
+// past it as gemm_avx2 does them, one at a time.
 __attribute__((target("avx512f")))
 static void gemm_avx512(const float *col, const float *packed, const float *bias, int relu, int outputs, int k,
                         int pixels, float *out) {
-    const int groups = (outputs + 3) / 4, vectorised = pixels - pixels % 8;
-    for (int g0 = 0; g0 < groups; g0 += 2) {
-        const int o0 = g0 * 4, pair = g0 + 1 < groups ? 2 : 1;
-        const float *w = packed + (size_t)g0 * k * 4;
-        float b[8];
-        block_bias(bias, o0, 8, outputs, b);
-        int p = 0;
-        for (; p + 32 <= vectorised; p += 32) {
-            if (pair == 2) gemm_block512(col, w, b, relu, o0, outputs, k, pixels, p, 2, 2, 0xFFFF, out);
-            else gemm_block512(col, w, b, relu, o0, outputs, k, pixels, p, 1, 2, 0xFFFF, out);
-        }
-        if (p < vectorised) {
-            const int left = vectorised - p;
-            const __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-            if (left > 16) {
-                const __mmask16 last = (__mmask16)((1u << (left - 16)) - 1u);
-                if (pair == 2) gemm_block512(col, w, b, relu, o0, outputs, k, pixels, p, 2, 2, last, out);
-                else gemm_block512(col, w, b, relu, o0, outputs, k, pixels, p, 1, 2, last, out);
-            } else {
-                if (pair == 2) gemm_block512(col, w, b, relu, o0, outputs, k, pixels, p, 2, 1, mask, out);
-                else gemm_block512(col, w, b, relu, o0, outputs, k, pixels, p, 1, 1, mask, out);
-            }
-        }
-        for (p = vectorised; p < pixels; p++) {
-            for (int i = 0; i < 4 * pair && o0 + i < outputs; i++) {
-                const float *wg = w + (size_t)(i / 4) * k * 4;
-                float sum = b[i];
-                for (int r = 0; r < k; r++) sum += wg[r * 4 + i % 4] * col[(size_t)r * pixels + p];
-                out[(size_t)(o0 + i) * pixels + p] = relu && sum < 0 ? 0.0f : sum;
-            }
+    const int vectorised = pixels - pixels % 8;
+#define BLOCK(groups, vectors, mask)                                                                                   \
+    gemm_block512(col, packed + (size_t)(o0 / 4) * k * 4, k, bias, relu, outputs, pixels, o0, x, groups, vectors, mask, out)
+    CPD_FOR_EACH_BLOCK512(outputs, 1, vectorised, BLOCK)
+#undef BLOCK
+    for (int o = 0; o < outputs; o++) {
+        const float *w = packed + (size_t)(o / 4) * k * 4;
+        for (int p = vectorised; p < pixels; p++) {
+            float sum = bias[o];
+            for (int r = 0; r < k; r++) sum += w[r * 4 + o % 4] * col[(size_t)r * pixels + p];
+            out[(size_t)o * pixels + p] = relu && sum < 0 ? 0.0f : sum;
         }
     }
 }

@@ -216,9 +216,29 @@ public final class PlateReader {
         if moved, let second = recognise(image, crop: target.crop, plate: target.plate) {
             // Either way a Chinese plate's characters said where it is better than the detector's box did
             // (they span it: GA 36 sets them from 15.5 to 424.5 of its 440 mm, 90 of its 140 mm high).
-            if second.confidence > read.confidence { read = second } else if read.region == .cn { read.quad = target.plate }
+            if second.confidence > read.confidence {
+                read = second
+                // The surer read's characters place the plate again: the first read's may have taken in a shadow
+                // or the holder's edge beside the plate, and the plate was placed from those.
+                if read.region == .cn { read.quad = place(image, crop: target.crop, span: read.textSpan, plate: target.plate) }
+            } else if read.region == .cn {
+                read.quad = target.plate
+            }
         }
         return read
+    }
+
+    /// A Chinese plate placed by the characters read across `span` of `crop`: the rows they stand in (when they
+    /// fill clearly less of the crop's height than in training; else `plate`'s top and bottom) and their ends, each
+    /// with the plate's border beyond (GA 36).
+    func place(_ image: YCbCrImage, crop: Quadrilateral, span: ClosedRange<Double>, plate: Quadrilateral) -> Quadrilateral {
+        var vertical = plate
+        if let rows = textRows(image, crop: crop, span: span) {
+            let height = rows.upperBound - rows.lowerBound
+            vertical = crop.rows((rows.lowerBound - 0.28 * height)...(rows.upperBound + 0.28 * height))
+        }
+        let text = span.upperBound - span.lowerBound
+        return crop.slice((span.lowerBound - 0.04 * text)...(span.upperBound + 0.04 * text)).withVerticalExtent(of: vertical)
     }
 
     /// A read of the crop stretched past the side(s) its characters run into, when that read keeps the

@@ -109,6 +109,23 @@ struct PlateReaderTests {
         #expect(abs(rows.lowerBound - 0.4) < 0.03 && abs(rows.upperBound - 0.6) < 0.03, "rows: \(rows)")
     }
 
+    /// A Chinese plate is placed by its characters: their rows and ends, with the plate's border beyond them
+    /// (GA 36), not the box a first look took, which may hold the plate's recess too.
+    @Test func aChinesePlateIsPlacedByItsCharacters() throws {
+        // 400×200: characters (vertical strokes) across x 100–340 in rows 80–119; the crop is the whole picture.
+        var pixels = [UInt8](repeating: 128, count: 400 * 200)
+        for y in 80..<120 {
+            for x in 100..<340 { pixels[y * 400 + x] = x % 12 < 4 ? 20 : 230 }
+        }
+        let image = YCbCrImage(grey: Plane(width: 400, height: 200, pixels: pixels))
+        let whole = Quadrilateral(x: 0, y: 0, width: 400, height: 200)
+        let placed = try Self.bundledReader().place(image, crop: whole, span: 0.25...0.85, plate: whole).boundingBox
+        // Sides: the characters' ends and 4 % of their length more (0.6 × 400 = 240 px → 9.6 px).
+        #expect(abs(placed.x - 90.4) < 0.5 && abs(placed.x + placed.width - 349.6) < 0.5, "placed: \(placed)")
+        // Rows 80–120 (within a row of the profile's 64) and 28 % of their height above and below.
+        #expect(abs(placed.y - 68.8) < 4 && abs(placed.y + placed.height - 131.2) < 4, "placed: \(placed)")
+    }
+
     /// A crop cut loosely round the plate (some of the car above and below, as another system cuts them) reads
     /// like the plate: the detector finds the characters inside it.
     @Test func aLooseCropIsReadLikeThePlate() throws {

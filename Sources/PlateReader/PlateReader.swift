@@ -205,7 +205,7 @@ public final class PlateReader {
         // and EU plates print names and slogans above and below, which a crop of the text alone would cut.
         if read.region == .cn, let rows = textRows(image, crop: crop, span: read.textSpan) {
             let height = rows.upperBound - rows.lowerBound
-            target = (crop.rows((rows.lowerBound - 0.28 * height)...(rows.upperBound + 0.28 * height)),
+            target = (crop.rows((rows.lowerBound - Self.plateRows * height)...(rows.upperBound + Self.plateRows * height)),
                       crop.rows((rows.lowerBound - 0.4 * height)...(rows.upperBound + 0.4 * height)))
             moved = true
         }
@@ -235,11 +235,17 @@ public final class PlateReader {
         var vertical = plate
         if let rows = textRows(image, crop: crop, span: span) {
             let height = rows.upperBound - rows.lowerBound
-            vertical = crop.rows((rows.lowerBound - 0.28 * height)...(rows.upperBound + 0.28 * height))
+            vertical = crop.rows((rows.lowerBound - Self.plateRows * height)...(rows.upperBound + Self.plateRows * height))
         }
         let text = span.upperBound - span.lowerBound
-        return crop.slice((span.lowerBound - 0.04 * text)...(span.upperBound + 0.04 * text)).withVerticalExtent(of: vertical)
+        return crop.slice((span.lowerBound - Self.plateEnds * text)...(span.upperBound + Self.plateEnds * text))
+            .withVerticalExtent(of: vertical)
     }
+
+    /// A Chinese plate's border above and below its characters, as a share of their height (GA 36: 25 of 90 mm).
+    static let plateRows = 0.28
+    /// A plate's border beyond its characters' ends, as a share of their length (GA 36: 15.5 of 409 mm).
+    static let plateEnds = 0.04
 
     /// A read of the crop stretched past the side(s) its characters run into, when that read keeps the
     /// characters already read and adds some (a cut crop cannot invent a character, a wider one can show a
@@ -359,7 +365,7 @@ public final class PlateReader {
         let left = span.lowerBound - 0.12 * text, right = span.upperBound + 0.12 * text
         guard abs(left) > 0.03 || abs(right - 1) > 0.03 else { return nil }
         // The plate keeps its top and bottom; its sides move to the characters' ends plus a border.
-        let plateSpan = (span.lowerBound - 0.04 * text)...(span.upperBound + 0.04 * text)
+        let plateSpan = (span.lowerBound - Self.plateEnds * text)...(span.upperBound + Self.plateEnds * text)
         return (crop.slice(plateSpan).withVerticalExtent(of: plate), crop.slice(left...right))
     }
 

@@ -302,16 +302,17 @@ def unfold_model(path, arch, calib_u8):
     _, layers, _ = check_model.load_cpdm(path)
     convs = [L for L in layers if L["type"] == "conv"]
     want = [a for a in arch if a[0] == "conv"]
-    # A context layer (1xk, as many channels out as in, ReLU) the file lacks starts as the identity:
-    # its input is a ReLU's output, so identity + ReLU changes nothing.
+    # A layer the file lacks with as many channels out as in, ReLU and an odd kernel ("same": a context
+    # layer, a detector's extra layer) starts as the identity, its kernel's centre tap: its input is a
+    # ReLU's output, so identity + ReLU changes nothing.
     matched, fi = [], 0
     for a in want:
         if fi < len(convs) and (convs[fi]["in"], convs[fi]["out"], convs[fi]["kh"], convs[fi]["kw"]) == a[1:5]:
             matched.append(convs[fi])
             fi += 1
-        elif a[3] == 1 and a[1] == a[2] and a[6]:
-            W = np.zeros((a[2], a[1], 1, a[4]), np.float32)
-            W[np.arange(a[2]), np.arange(a[1]), 0, a[4] // 2] = 1.0
+        elif a[1] == a[2] and a[6] and a[3] % 2 == 1 and a[4] % 2 == 1:
+            W = np.zeros((a[2], a[1], a[3], a[4]), np.float32)
+            W[np.arange(a[2]), np.arange(a[1]), a[3] // 2, a[4] // 2] = 1.0
             matched.append({"W": W, "B": np.zeros(a[2], np.float32)})
         else:
             break

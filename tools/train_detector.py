@@ -90,8 +90,6 @@ def arch(extra=0):
     ]
 
 
-ARCH = arch()
-
 # ----------------------------------------------------------------------------- data
 _FONTS = None
 
@@ -284,14 +282,14 @@ def main(args):
     import optax
 
     log("jax %s on %s, affinity %s" % (jax.__version__, jax.devices(), sorted(os.sched_getaffinity(0))))
-    ARCH = arch(args.extra)
-    init, apply = make_model(ARCH)
+    net = arch(args.extra)
+    init, apply = make_model(net)
     params, state = init(jax.random.PRNGKey(args.seed))
     if args.init:
         # 128 scenes: a 256x256 batch's first feature maps are 2 MB per scene, and 128 is plenty for
         # per-channel means and variances.
         calib = np.random.default_rng([args.seed, 5]).choice(len(X), min(128, len(X)), replace=False)
-        params, state = unfold_model(args.init, ARCH, X[np.sort(calib)])
+        params, state = unfold_model(args.init, net, X[np.sort(calib)])
         log("initialised from %s" % args.init)
     nparams = sum(int(np.prod(p["w"].shape)) + int(p["w"].shape[-1]) for p in params)
     log("model: %d weights after folding (%.1f KB)" % (nparams, nparams * 4 / 1e3))
@@ -429,7 +427,7 @@ def main(args):
             "fonts": _fonts().describe(),
         },
     }
-    nw = fold_and_export(params, state, ARCH, header, args.out)
+    nw = fold_and_export(params, state, net, header, args.out)
     log("wrote %s: %d bytes, %d float32 weights" % (args.out, os.path.getsize(args.out), nw))
 
     # cross-check the exported file with the independent numpy implementation, on whole

@@ -244,7 +244,8 @@ public final class PlateReader {
 
     /// A Chinese plate's border above and below its characters, as a share of their height (GA 36: 25 of 90 mm).
     static let plateRows = 0.28
-    /// A plate's border beyond its characters' ends, as a share of their length (GA 36: 15.5 of 409 mm).
+    /// A plate's border beyond its characters' ends, as a share of their length (GA 36: 15.5 of 409 mm); the
+    /// re-centring keeps it for Latin plates too, whose borders beyond the text vary more.
     static let plateEnds = 0.04
 
     /// A read of the crop stretched past the side(s) its characters run into, when that read keeps the

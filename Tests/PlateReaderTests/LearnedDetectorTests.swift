@@ -167,11 +167,11 @@ struct QuadrilateralTests {
     }
 
     @Test func aLongerReadKeepsTheShorterOneWithAtMostOneCharacterChanged() {
-        #expect(PlateReader.contains("RK291AT", "RK291A"))
-        #expect(PlateReader.contains("RK291AT", "K291AT"))
-        #expect(PlateReader.contains("RK291AT", "RK291AI"))   // the cut character was misread
-        #expect(!PlateReader.contains("RK291AT", "RK2B1AI"))  // two changes: another reading, not more of it
-        #expect(!PlateReader.contains("RK29", "RK291"))
+        #expect(PlateReader.placings(of: "RK291A", in: "RK291AT") == [0])
+        #expect(PlateReader.placings(of: "K291AT", in: "RK291AT") == [1])
+        #expect(PlateReader.placings(of: "RK291AI", in: "RK291AT") == [0])   // the cut character was misread
+        #expect(PlateReader.placings(of: "RK2B1AI", in: "RK291AT").isEmpty)  // two changes: another reading, not more of it
+        #expect(PlateReader.placings(of: "RK291", in: "RK29").isEmpty)
     }
 
     @Test func aCutPlateIsLookedForNoFurtherThanTheFramesEdge() {
@@ -200,6 +200,25 @@ struct QuadrilateralTests {
         // Otherwise the surer read wins, longer or not.
         #expect(PlateReader.better(read("6NBO", 0.99), than: read("XY1234", 0.9)))
         #expect(!PlateReader.better(read("XY1234", 0.9), than: read("6NBO", 0.99)))
+    }
+
+    @Test func aFaintCharacterPastThePlatesEndIsNotMoreOfIt() {
+        let box = Quadrilateral(x: 0, y: 0, width: 100, height: 25)
+        func read(_ text: String, _ confidences: [Float]) -> PlateRead {
+            let characters = zip(text, confidences).map { CharacterRead(character: $0, confidence: $1) }
+            return PlateRead(text: text, confidence: Double(confidences.reduce(0, +)) / Double(confidences.count),
+                             characters: characters, quad: box, kind: .latin, region: .us)
+        }
+        // The frame's edge read as a faint "1" after a sure "YBW23": the shorter, surer read stays.
+        let framed = read("YBW231", [1, 0.97, 0.98, 1, 1, 0.16]), plate = read("YBW23", [1, 0.94, 0.85, 0.99, 1])
+        #expect(!PlateReader.sawMore(framed, than: plate))
+        #expect(!PlateReader.better(framed, than: plate) && PlateReader.better(plate, than: framed))
+        // A character the short box cut off is read as surely as the rest: the longer read saw more.
+        let whole = read("6NBO626", [0.99, 0.98, 0.97, 0.9, 0.8, 0.95, 0.7])
+        #expect(PlateReader.sawMore(whole, than: read("6NBO", [1, 1, 1, 1])))
+        // Added at the front just the same; one faint added character is enough to doubt it.
+        #expect(PlateReader.sawMore(read("8FV480", [0.9, 1, 1, 1, 1, 1]), than: read("FV480", [1, 1, 1, 1, 1])))
+        #expect(!PlateReader.sawMore(read("78FV480", [0.3, 0.9, 1, 1, 1, 1, 1]), than: read("FV480", [1, 1, 1, 1, 1])))
     }
     @Test func aCropsThreeReadsVoteByTheirSummedConfidence() {
         let box = Quadrilateral(x: 0, y: 0, width: 100, height: 50)

@@ -292,6 +292,24 @@ def _gradient(w, h, c0, c1, vertical=True):
 
 
 # --------------------------------------------------------------------------- label patterns
+# Letters a Chinese serial (the characters after the city's letter) has at most: two, as issued (every one of the
+# 600 real training crops keeps it); the Swift decoder's `PlateFormat.mostLetters`.
+CN_MOST_LETTERS = 2
+
+
+def _cap_letters(serial: str) -> str:
+    """The serial with letters past the first CN_MOST_LETTERS made digits (drawing nothing from the stream, so
+    plates that already keep the rule come out as before)."""
+    out, letters = [], 0
+    for ch in serial:
+        if ch.isalpha():
+            letters += 1
+            if letters > CN_MOST_LETTERS:
+                ch = DIGITS[CN_LETTERS.index(ch) % 10]
+        out.append(ch)
+    return "".join(out)
+
+
 def cn_label(rng, kind):
     prov = PROVINCES[rng.integers(len(PROVINCES))]
     city = CN_LETTERS[rng.integers(len(CN_LETTERS))]
@@ -299,14 +317,15 @@ def cn_label(rng, kind):
         first = "DF"[rng.integers(2)] if rng.random() < 0.8 else CN_ALNUM[rng.integers(len(CN_ALNUM))]
         rest = "".join(DIGITS[rng.integers(10)] if rng.random() < 0.8 else
                        CN_LETTERS[rng.integers(len(CN_LETTERS))] for _ in range(5))
-        tail = first + rest
+        tail = _cap_letters(first + rest)
         if rng.random() < 0.25:  # large NEV: letter last
-            tail = rest + "DF"[rng.integers(2)]
+            tail = _cap_letters("DF"[rng.integers(2)] + rest)
+            tail = tail[1:] + tail[0]
         return prov + city + tail
     n = 4 if kind in ("police", "learner") else 5
     p_letter = _u(rng, 0.05, 0.45)
-    body = "".join(CN_LETTERS[rng.integers(len(CN_LETTERS))] if rng.random() < p_letter else
-                   DIGITS[rng.integers(10)] for _ in range(n))
+    body = _cap_letters("".join(CN_LETTERS[rng.integers(len(CN_LETTERS))] if rng.random() < p_letter else
+                                DIGITS[rng.integers(10)] for _ in range(n)))
     if kind == "police":
         return prov + city + body + "警"
     if kind == "learner":

@@ -306,13 +306,18 @@ public final class PlateReader {
         return read.confidence > other.confidence
     }
 
-    /// Whether `long` has `short`'s characters (one may differ) and more, each added character read with at least
-    /// `addedConfidence`. A plate's frame, a bolt or a sticker just past its end is read as a faint extra character
-    /// (`YBW231`, its `1` at 0.16, beside a sure `YBW23`); a character a short box cut off is read as surely as the rest.
+    /// Whether `long` has the characters `short` saw (one may differ) and more, each added character read with at
+    /// least `addedConfidence`. A plate's frame, a bolt or a sticker just past its end is read as a faint extra
+    /// character (`YBW231`, its `1` at 0.16, beside a sure `YBW23`); a character a short box cut off is read as surely
+    /// as the rest. What `short` saw is its raw text where fitting a format added characters to it: a Chinese plate
+    /// cut at its last character reads `辽BH4L8`, which the format's seven characters make `辽BH41L8`; a read no
+    /// longer than that made-up text saw more only if it is also surer.
     static func sawMore(_ long: PlateRead, than short: PlateRead) -> Bool {
-        guard long.text.count > short.text.count, long.characters.count == long.text.count else { return false }
-        return placings(of: short.text, in: long.text).contains { start in
-            let added = long.characters[..<start] + long.characters[(start + short.text.count)...]
+        let seen = short.rawText.count < short.text.count ? short.rawText : short.text
+        guard long.text.count > seen.count, long.characters.count == long.text.count,
+              long.text.count > short.text.count || long.confidence > short.confidence else { return false }
+        return placings(of: seen, in: long.text).contains { start in
+            let added = long.characters[..<start] + long.characters[(start + seen.count)...]
             return added.allSatisfy { Double($0.confidence) >= Self.addedConfidence }
         }
     }

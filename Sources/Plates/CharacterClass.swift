@@ -30,6 +30,18 @@ public enum CharacterClass: Sendable, Equatable {
     static let latinLetters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     static let cnLetters = latinLetters.subtracting("IO")
 
+    /// Whether it admits both letters and digits (where a format's letter limit counts).
+    public var isLetterOrDigit: Bool { letterOrDigit != nil }
+
+    /// The letter and the digit class it is made of, for a class that admits both.
+    public var letterOrDigit: (letter: CharacterClass, digit: CharacterClass)? {
+        switch self {
+        case .cnAlphanumeric: (.cnLetter, .digit)
+        case .latinAlphanumeric: (.latinLetter, .digit)
+        default: nil
+        }
+    }
+
     public func allows(_ character: Character) -> Bool {
         switch self {
         case .province: Self.provinceSet.contains(character)

@@ -9,14 +9,18 @@ public struct PlateFormat: Sendable, Equatable {
     /// A catch-all ("any 7 letters and digits") that stands behind a region's specific formats: a reader
     /// prefers a specific format that fits almost as well, since real plates follow one far more often.
     public let isCatchAll: Bool
+    /// Most letters its letter-or-digit positions hold together (nil: any number). A Chinese serial is issued
+    /// with at most two (GA 36), which settles a letter the picture leaves in doubt against a digit (`W1W2U`).
+    public let mostLetters: Int?
 
     public init(name: String, region: PlateRegion, positions: [CharacterClass], kinds: [PlateKind],
-                isCatchAll: Bool = false) {
+                isCatchAll: Bool = false, mostLetters: Int? = nil) {
         self.name = name
         self.region = region
         self.positions = positions
         self.kinds = kinds
         self.isCatchAll = isCatchAll
+        self.mostLetters = mostLetters
     }
 
     public var length: Int { positions.count }
@@ -25,7 +29,29 @@ public struct PlateFormat: Sendable, Equatable {
     public func matches(_ text: String) -> Bool {
         let characters = Array(text)
         guard characters.count == positions.count else { return false }
-        return zip(positions, characters).allSatisfy { $0.allows($1) }
+        return zip(positions, characters).allSatisfy { $0.allows($1) } && keepsLetterLimit(characters)
+    }
+
+    /// Whether `characters` (one per position) have no more letters at the letter-or-digit positions than `mostLetters`.
+    public func keepsLetterLimit(_ characters: [Character]) -> Bool {
+        guard let mostLetters else { return true }
+        return zip(positions, characters).filter { $0.0.isLetterOrDigit && $0.1.isLetter }.count <= mostLetters
+    }
+
+    /// The same format with each letter-or-digit position made a letter or a digit, in every way that keeps
+    /// `mostLetters` (the format itself when it has no limit): what a decoder that searches position by
+    /// position searches to keep the limit.
+    public var withinLetterLimit: [PlateFormat] {
+        guard let mostLetters else { return [self] }
+        var expanded: [(positions: [CharacterClass], letters: Int)] = [([], 0)]
+        for position in positions {
+            expanded = expanded.flatMap { prefix -> [(positions: [CharacterClass], letters: Int)] in
+                guard let (letter, digit) = position.letterOrDigit else { return [(prefix.positions + [position], prefix.letters)] }
+                return [(prefix.positions + [digit], prefix.letters)]
+                    + (prefix.letters < mostLetters ? [(prefix.positions + [letter], prefix.letters + 1)] : [])
+            }
+        }
+        return expanded.map { PlateFormat(name: name, region: region, positions: $0.positions, kinds: kinds, isCatchAll: isCatchAll) }
     }
 }
 
@@ -47,9 +73,10 @@ extension PlateFormat {
     public static let cn: [PlateFormat] = [
         PlateFormat(name: "cn-ordinary", region: .cn,
                     positions: [.province, .cnLetter] + Array(repeating: .cnAlphanumeric, count: 5),
-                    kinds: [.blue, .yellow, .black]),
+                    kinds: [.blue, .yellow, .black], mostLetters: 2),
         PlateFormat(name: "cn-new-energy", region: .cn,
-                    positions: [.province, .cnLetter] + Array(repeating: .cnAlphanumeric, count: 6), kinds: [.green]),
+                    positions: [.province, .cnLetter] + Array(repeating: .cnAlphanumeric, count: 6), kinds: [.green],
+                    mostLetters: 2),
         PlateFormat(name: "cn-police", region: .cn,
                     positions: [.province, .cnLetter] + Array(repeating: .cnAlphanumeric, count: 4) + [.oneOf(["警"])],
                     kinds: [.white]),

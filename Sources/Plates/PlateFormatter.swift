@@ -37,7 +37,7 @@ public struct PlateFormatter: Sendable {
                 fitted.append(replacement)
                 corrections += 1
             }
-            guard fitted.count == format.length else { continue }
+            guard fitted.count == format.length, format.keepsLetterLimit(fitted) else { continue }
             if best == nil || corrections < best!.corrections {
                 best = Fit(text: String(fitted), format: format, corrections: corrections)
             }

@@ -33,6 +33,21 @@ struct FormatDecoderTests {
         #expect(result.cost > 0.5)
     }
 
+    @Test func aChineseSerialKeepsToTwoLetters() throws {
+        // The columns read W1W2U, the second W only just over a 1: three letters, so the 1 it also looks like.
+        let probabilities = Self.columns("皖A") + [Self.column("W"), Self.column(nil), Self.column("1"), Self.column(nil),
+            Self.column("W", 0.55, second: "1"), Self.column(nil)] + Self.columns("2U")
+        let decoder = FormatDecoder(formats: PlateFormat.cn, charset: Self.charset)
+        let result = try #require(decoder.decode(probabilities))
+        #expect(String(result.characters.map(\.character)) == "皖AW112U")
+        #expect(result.format.name == "cn-ordinary")
+        #expect(result.cost > 0.1)
+        // Two letters are read as they stand.
+        let two = try #require(decoder.decode(Self.columns("皖AW1Z23")))
+        #expect(String(two.characters.map(\.character)) == "皖AW1Z23", "\(two.characters.map(\.character))")
+        #expect(two.cost < 0.01)
+    }
+
     @Test func identicalNeighboursNeedABlankSoAWideCharacterIsNotSplit() throws {
         // "8" over three columns without blanks is one 8, not 888: the US format of 2 takes "8A", not "88".
         let probabilities = [Self.column("8"), Self.column("8"), Self.column("8"), Self.column(nil), Self.column("A")]

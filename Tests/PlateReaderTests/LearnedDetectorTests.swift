@@ -220,6 +220,22 @@ struct QuadrilateralTests {
         #expect(PlateReader.sawMore(read("8FV480", [0.9, 1, 1, 1, 1, 1]), than: read("FV480", [1, 1, 1, 1, 1])))
         #expect(!PlateReader.sawMore(read("78FV480", [0.3, 0.9, 1, 1, 1, 1, 1]), than: read("FV480", [1, 1, 1, 1, 1])))
     }
+
+    @Test func aReadSawOnlyTheCharactersItsFormatDidNotAdd() {
+        let box = Quadrilateral(x: 0, y: 0, width: 100, height: 25)
+        func read(_ text: String, raw: String, _ confidence: Double) -> PlateRead {
+            PlateRead(text: text, rawText: raw, confidence: confidence, quad: box, kind: .blue, region: .cn)
+        }
+        // Cut at its last character, the plate read 辽BH4L8; the format's seven characters made it 辽BH41L8.
+        let cut = read("辽BH41L8", raw: "辽BH4L8", 0.28)
+        #expect(PlateReader.sawMore(read("辽BH4L81", raw: "辽BH4L81", 0.98), than: cut))
+        // As long as the made-up text, it saw more only if it is surer too; and what was seen must be in it.
+        #expect(!PlateReader.sawMore(read("辽BH4L81", raw: "辽BH4L81", 0.2), than: cut))
+        #expect(!PlateReader.sawMore(read("辽BX9K781", raw: "辽BX9K781", 0.98), than: cut))
+        // Without an added character, two reads of one length are told apart by confidence alone.
+        let whole = read("皖BH4L81", raw: "皖BH4L81", 0.9)
+        #expect(!PlateReader.sawMore(read("辽BH4L81", raw: "辽BH4L81", 0.98), than: whole))
+    }
     @Test func aCropsThreeReadsVoteByTheirSummedConfidence() {
         let box = Quadrilateral(x: 0, y: 0, width: 100, height: 50)
         func read(_ text: String, _ confidence: Double) -> PlateRead {

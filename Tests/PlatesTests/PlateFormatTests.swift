@@ -26,6 +26,21 @@ struct PlateFormatTests {
         #expect(!PlateFormat.cn[0].matches("京AO2345"))
     }
 
+    @Test func aChineseSerialHasAtMostTwoLetters() {
+        let ordinary = PlateFormat.cn[0], newEnergy = PlateFormat.cn[1]
+        #expect(ordinary.matches("皖AW112U") && ordinary.matches("京AB12C3") && ordinary.matches("京A12345"))
+        #expect(!ordinary.matches("皖AW1W2U"))  // three letters after the city's
+        #expect(newEnergy.matches("粤BD12345") && newEnergy.matches("粤BDF1234") && !newEnergy.matches("粤BDFA123"))
+        // The formatter fits no ordinary plate to three letters, and a police plate keeps no such limit.
+        #expect(PlateFormatter(regions: [.cn]).fit("皖AW1W2U").format == nil)
+        #expect(PlateFormat.cn[2].matches("沪ABC12警"))
+        // Ways of keeping the limit: five positions with at most two letters (1 + 5 + 10), six (1 + 6 + 15).
+        #expect(ordinary.withinLetterLimit.count == 16 && newEnergy.withinLetterLimit.count == 22)
+        #expect(ordinary.withinLetterLimit.allSatisfy { $0.positions.prefix(2) == [.province, .cnLetter] && $0.mostLetters == nil })
+        #expect(ordinary.withinLetterLimit.filter { $0.matches("皖AW112U") }.count == 1)
+        #expect(PlateFormat.us[0].withinLetterLimit == [PlateFormat.us[0]])
+    }
+
     @Test(arguments: [
         // A digit where only a letter may stand, and letters among the digits.
         ("京812345", "京B12345", 1), ("粤0D1234", "粤DD1234", 1), ("沪AO2345", "沪A02345", 1), ("川AI2S45", "川A12S45", 1),

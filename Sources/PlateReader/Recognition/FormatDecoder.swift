@@ -37,6 +37,9 @@ struct FormatDecoder {
     private let searchedOnlyNearGreedy: [Bool]
     /// Per format: its states for the alignment search.
     private let lattices: [Lattice]
+    /// Per format with a letter limit (`PlateFormat.mostLetters`): the lattices of its ways of keeping it
+    /// (`withinLetterLimit`), searched when its best alignment has letters too many; empty for the others.
+    private let limitedLattices: [[Lattice]]
 
     /// `provincePrior`: how often each province began a training label (the model's own header).
     /// `catchAllCost`: what a catch-all format (any letters and digits) pays against its region's specific
@@ -50,12 +53,12 @@ struct FormatDecoder {
         let catchAll = Set(formats.filter(\.isCatchAll).map(\.region))
         searchedOnlyNearGreedy = formats.map { !$0.isCatchAll && catchAll.contains($0.region) }
         self.charset = charset
-        allowed = formats.map { format in
+        // Per position: the class indices allowed there.
+        func classes(_ format: PlateFormat) -> [[Int]] {
             format.positions.map { position in charset.indices.filter { $0 != 0 && position.allows(charset[$0]) } }
         }
-        // Per format, per position: whether it is a province position (where the prior correction applies).
-        let corrected = formats.map { $0.positions.map { $0 == .province } }
-        hasProvinces = corrected.contains { $0.contains(true) }
+        allowed = formats.map(classes)
+        hasProvinces = formats.contains { $0.positions.contains(.province) }
         let uniform = provincePrior.isEmpty ? 0 : 1 / Double(provincePrior.count)
         // Per class: log of (uniform share / training share) for province characters, plus `localProvinceWeight`
         // for the camera's local provinces; 0 for the rest.
@@ -64,7 +67,12 @@ struct FormatDecoder {
             guard let share = provincePrior[character] else { return local }
             return Float(Foundation.log(uniform / share)) + local
         }
-        lattices = zip(allowed, corrected).map { Lattice(positions: $0, corrected: $1, logWeight: logWeight) }
+        // The prior correction applies at province positions.
+        func lattice(_ format: PlateFormat) -> Lattice {
+            Lattice(positions: classes(format), corrected: format.positions.map { $0 == .province }, logWeight: logWeight)
+        }
+        lattices = formats.map(lattice)
+        limitedLattices = formats.map { $0.mostLetters == nil ? [] : $0.withinLetterLimit.map(lattice) }
     }
 
     /// `probabilities[column][class]`, class 0 the CTC blank. Nil when no format fits in the columns.
@@ -124,13 +132,22 @@ struct FormatDecoder {
         var best: (score: Double, format: Int, path: [(class: Int, columns: [Int])])?
         for (index, positions) in allowed.enumerated() where positions.count <= logs.columns
             && !positions.contains(where: \.isEmpty) && (only?(index) ?? true) && worthSearching(index, greedyText) {
-            guard let (fitted, path) = viterbi(logs, lattices[index]) else { continue }
-            var score = fitted - rankingCost[index]
+            var penalty = rankingCost[index]
             if let colour, [.blue, .yellow, .green].contains(colour), formats[index].region == .cn,
                !formats[index].kinds.contains(colour) {
-                score -= colourCost
+                penalty += colourCost
             }
-            if best == nil || score > best!.score { best = (score, index, path) }
+            guard let (fitted, path) = viterbi(logs, lattices[index]) else { continue }
+            var found = (score: fitted - penalty, path: path)
+            let format = formats[index]
+            if format.mostLetters != nil, !format.keepsLetterLimit(path.map { charset[$0.class] }) {
+                // Letters too many: the best of its ways of keeping the limit, which score no more than `fitted`,
+                // so only where that could still win.
+                guard best == nil || found.score > best!.score,
+                      let kept = limitedLattices[index].compactMap({ viterbi(logs, $0) }).max(by: { $0.0 < $1.0 }) else { continue }
+                found = (kept.0 - penalty, kept.1)
+            }
+            if best == nil || found.score > best!.score { best = (found.score, index, found.path) }
         }
         return best
     }
@@ -150,6 +167,7 @@ struct FormatDecoder {
         return allowed.indices.first { f in
             (!free || rankingCost[f] == 0) && allowed[f].count == path.count
                 && zip(formats[f].positions, path).allSatisfy { $0.allows(charset[$1.class]) }
+                && formats[f].keepsLetterLimit(path.map { charset[$0.class] })
         }
     }
 

@@ -55,6 +55,10 @@ public struct CameraConfig: Sendable, Equatable {
     /// Province characters most plates here carry (the community's own, its neighbours'): they win a
     /// province character the picture leaves in doubt. Empty: every province alike.
     public var localProvinces: [Character]
+    /// Latin reads (us, eu) shorter than this are dropped: car badges and words read as two or three characters.
+    public var minLatinCharacters: Int
+    /// `minLatinCharacters` unless the camera's file says otherwise (the reader's own default, `PlateReader.Settings`).
+    public static let defaultMinLatinCharacters = 4
     public var enabled: Bool
     /// No frame for this long: the stream is stalled (reconnect) and, if it lasts, an offline alert.
     public var stallSeconds: Double
@@ -69,7 +73,8 @@ public struct CameraConfig: Sendable, Equatable {
     public init(id: String, name: String? = nil, url: URL? = nil, snapshotURL: URL? = nil, credentials: Credentials? = nil,
                 checkpoint: String = "main", lane: String = "1", direction: Direction = .both, analyseFPS: Double = 5,
                 transport: Transport = .tcp, loop: Bool = false, roi: [Point]? = nil, plateRegions: [PlateRegion] = [.cn],
-                minPlateWidth: Int = 60, detectorWidth: Int = CameraConfig.defaultDetectorWidth, zoomWindows: Int = 6, localProvinces: [Character] = [], enabled: Bool = true, stallSeconds: Double = 10, frozenSeconds: Double = 60,
+                minPlateWidth: Int = 60, detectorWidth: Int = CameraConfig.defaultDetectorWidth, zoomWindows: Int = 6, localProvinces: [Character] = [],
+                minLatinCharacters: Int = CameraConfig.defaultMinLatinCharacters, enabled: Bool = true, stallSeconds: Double = 10, frozenSeconds: Double = 60,
                 decodeThreads: Int = 1, file: URL = URL(fileURLWithPath: "/dev/null")) {
         precondition((url == nil) != (snapshotURL == nil), "a camera needs exactly one of url and snapshotURL")
         self.id = id
@@ -89,6 +94,7 @@ public struct CameraConfig: Sendable, Equatable {
         self.detectorWidth = detectorWidth
         self.zoomWindows = zoomWindows
         self.localProvinces = localProvinces
+        self.minLatinCharacters = minLatinCharacters
         self.enabled = enabled
         self.stallSeconds = stallSeconds
         self.frozenSeconds = frozenSeconds

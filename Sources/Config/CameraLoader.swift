@@ -33,7 +33,7 @@ struct CameraLoader {
         let root = try ConfigLoader.parse(file: file)
         let map = try root.mapping(allowed: [
             "id", "name", "url", "credentials", "checkpoint", "lane", "direction", "analyse_fps",
-            "transport", "loop", "roi", "snapshot_url", "plate_regions", "min_plate_width", "detector_width", "zoom_windows", "local_provinces", "enabled",
+            "transport", "loop", "roi", "snapshot_url", "plate_regions", "min_plate_width", "detector_width", "zoom_windows", "local_provinces", "min_latin_characters", "enabled",
             "stall_seconds", "frozen_seconds", "decode_threads",
         ])
         let id = try map.required("id").identifier()
@@ -112,6 +112,7 @@ struct CameraLoader {
             detectorWidth: try map["detector_width"]?.int(in: 256...1920) ?? CameraConfig.defaultDetectorWidth,
             zoomWindows: try map["zoom_windows"]?.int(in: 0...32) ?? 6,
             localProvinces: try map["local_provinces"].map(Self.provinces) ?? [],
+            minLatinCharacters: try map["min_latin_characters"]?.int(in: 1...9) ?? CameraConfig.defaultMinLatinCharacters,
             enabled: try map["enabled"]?.bool() ?? true,
             stallSeconds: try map["stall_seconds"]?.double(in: 1...600) ?? 10,
             frozenSeconds: try map["frozen_seconds"]?.double(in: 2...86400) ?? 60,

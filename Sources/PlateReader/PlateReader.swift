@@ -66,6 +66,13 @@ public final class PlateReader {
         public var catchAllCost: Double
         /// `catchAllCost` unless a camera or the CLI says otherwise (one place for the value).
         public static let defaultCatchAllCost = 3.0
+        /// Latin reads (us, eu) of fewer characters are dropped. Car badges, emblems and words (`CA`, `V6`, `4X4`,
+        /// `XK`) read as two or three characters on almost every car, while plates that short are rare vanity
+        /// issues: on synthetic US scenes every one of 248 reads of two or three characters was of no plate
+        /// (tools/README.md, "Short Latin reads"). Chinese plates have seven or eight characters.
+        public var minLatinCharacters: Int
+        /// `minLatinCharacters` unless a camera or the CLI says otherwise (one place for the value).
+        public static let defaultMinLatinCharacters = 4
         /// Province characters most plates at this camera carry (a community's own province, its neighbours'):
         /// where the picture leaves the province in doubt, these win (`FormatDecoder.localProvinceWeight`).
         /// Empty: every province alike.
@@ -74,7 +81,8 @@ public final class PlateReader {
         public init(regions: [PlateRegion] = [.cn], minPlateWidth: Int = 40, minConfidence: Double = 0.6,
                     maxCandidates: Int = Settings.defaultMaxCandidates, detectorWidth: Int = 640, zoomWindows: Int = 6,
                     secondLookScale: Double = 0, secondLookBelow: Double = 0, relookScale: Double = Settings.defaultRelookScale,
-                    catchAllCost: Double = Settings.defaultCatchAllCost, localProvinces: [Character] = []) {
+                    catchAllCost: Double = Settings.defaultCatchAllCost, localProvinces: [Character] = [],
+                    minLatinCharacters: Int = Settings.defaultMinLatinCharacters) {
             self.regions = regions
             self.minPlateWidth = minPlateWidth
             self.minConfidence = minConfidence
@@ -86,6 +94,7 @@ public final class PlateReader {
             self.relookScale = relookScale
             self.catchAllCost = catchAllCost
             self.localProvinces = localProvinces
+            self.minLatinCharacters = minLatinCharacters
         }
     }
 
@@ -137,7 +146,7 @@ public final class PlateReader {
             for first in reads {
                 guard let again = learned.again(first.quad.boundingBox, in: image, factor: settings.relookScale),
                       let read = recognise(image, crop: again.quad.expanded(x: 0.04, y: 0.1), plate: again.quad),
-                      read.confidence >= settings.minConfidence, !Self.isRepetition(read.text) else { continue }
+                      reportable(read) else { continue }
                 Self.merge(read, into: &reads)
             }
             reads.sort { $0.confidence > $1.confidence }
@@ -182,7 +191,7 @@ public final class PlateReader {
             }
             guard let first = best else { continue }
             let read = first.read.text.count <= Self.fragment ? first.read : improve(first.read, image: image, crop: first.crop, plate: plate)
-            guard read.confidence >= settings.minConfidence, !Self.isRepetition(read.text) else { continue }
+            guard reportable(read) else { continue }
             Self.merge(read, into: &reads)
         }
         return reads.sorted { $0.confidence > $1.confidence }
@@ -326,6 +335,14 @@ public final class PlateReader {
     /// scenes and crops read the same with it (3,024 plates: 2,657 → 2,658; 0.7: 2,653); on real US photos the
     /// extra `1` of a frame's edge was read at 0.16–0.43 (tools/README.md, "A faint extra character").
     static let addedConfidence = 0.5
+
+    /// Whether a read is worth reporting: confident, not a grille's bars, and, if Latin, long enough for a plate.
+    static func isReportable(_ read: PlateRead, _ settings: Settings) -> Bool {
+        read.confidence >= settings.minConfidence && !isRepetition(read.text)
+            && (read.region == .cn || read.text.count >= settings.minLatinCharacters)
+    }
+
+    private func reportable(_ read: PlateRead) -> Bool { Self.isReportable(read, settings) }
 
     /// Whether `text` is one bar-like character over and over (`1111111`, `IIII`, `TT`, `LL`): what a grille's bars,
     /// a fence or a striped sign read as. Only the characters a single bar reads as, since real plates of one

@@ -40,6 +40,9 @@ struct ReaderOptions: ParsableArguments {
     @Option(help: "Log-probability (nats) a read may lose by fitting a national format (eu) rather than 'any letters and digits', and still be read in it.")
     var catchAllCost: Double = PlateReader.Settings.defaultCatchAllCost
 
+    @Option(help: "Latin reads (us, eu) of fewer characters are dropped: car badges and words read as two or three.")
+    var minLatinCharacters: Int = PlateReader.Settings.defaultMinLatinCharacters
+
     @Option(help: "Province characters most plates carry (e.g. 湘鄂): they win a province character the picture leaves in doubt.")
     var localProvinces: String = ""
 
@@ -78,7 +81,8 @@ struct ReaderOptions: ParsableArguments {
         if detector != "none", let detectorURL = detector.map({ URL(fileURLWithPath: $0) }) ?? PlateReader.bundledDetectorURL {
             detectorModel = try DetectorModel(contentsOf: detectorURL)
         }
-        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, maxCandidates: maxCandidates, detectorWidth: detectorWidth, zoomWindows: zoomWindows, secondLookScale: secondLook, secondLookBelow: secondLookBelow, relookScale: relook, catchAllCost: catchAllCost, localProvinces: try provinces()))
+        return PlateReader(model: loaded, detector: detectorModel, settings: .init(regions: try regions(), minConfidence: minConfidence, maxCandidates: maxCandidates, detectorWidth: detectorWidth, zoomWindows: zoomWindows, secondLookScale: secondLook, secondLookBelow: secondLookBelow, relookScale: relook, catchAllCost: catchAllCost, localProvinces: try provinces(),
+                                                                                  minLatinCharacters: minLatinCharacters))
     }
 }
 

@@ -112,6 +112,7 @@ import TestSupport
             detector_width: 768
             zoom_windows: 0
             local_provinces: 湘, 鄂湘
+            min_latin_characters: 3
             """, to: "cameras/north.yaml")
         try fixture.directory.write("id: clip\nurl: file:clips/a.mp4\nloop: true\ncheckpoint: north\n", to: "cameras/clip.yaml")
         try fixture.directory.write("not: read", to: "cameras/notes.txt")
@@ -125,6 +126,7 @@ import TestSupport
         #expect(north.detectorWidth == 768 && config.cameras[0].detectorWidth == 640)
         #expect(north.zoomWindows == 0 && config.cameras[0].zoomWindows == 6)
         #expect(north.localProvinces == ["湘", "鄂"] && config.cameras[0].localProvinces.isEmpty)
+        #expect(north.minLatinCharacters == 3 && config.cameras[0].minLatinCharacters == 4)
         #expect(config.cameras[0].url?.path == fixture.directory.file("cameras/clips/a.mp4").standardizedFileURL.path)
     }
 

@@ -91,6 +91,26 @@ struct PlateReaderTests {
         for text in ["", "111111I", "京A11111", "7AHN739", "5555"] { #expect(!PlateReader.isRepetition(text), "\(text)") }
     }
 
+    @Test func aBadgeReadAsTwoOrThreeLatinCharactersIsNoPlate() {
+        let box = Quadrilateral(x: 0, y: 0, width: 100, height: 50)
+        func read(_ text: String, _ region: PlateRegion?, _ confidence: Double = 0.95) -> PlateRead {
+            PlateRead(text: text, confidence: confidence, quad: box, kind: region == .cn ? .blue : .latin, region: region)
+        }
+        let settings = PlateReader.Settings(regions: [.cn, .us, .eu])
+        #expect(settings.minLatinCharacters == 4)
+        // A car's badge or a word on it: CA, V6, 4X4.
+        for text in ["CA", "V6", "4X4"] { #expect(!PlateReader.isReportable(read(text, .us), settings), "\(text)") }
+        #expect(!PlateReader.isReportable(read("XK", nil), settings))
+        // Four characters and more are plates (a vanity 4280), and so is every confident Chinese read.
+        #expect(PlateReader.isReportable(read("4280", .us), settings) && PlateReader.isReportable(read("AB123CD", .eu), settings))
+        #expect(PlateReader.isReportable(read("京A12345", .cn), settings))
+        #expect(!PlateReader.isReportable(read("4280", .us, 0.5), settings))
+        // A camera that must read its residents' three-character plates says so.
+        var short = settings
+        short.minLatinCharacters = 3
+        #expect(PlateReader.isReportable(read("4X4", .us), short))
+    }
+
     /// A radiator grille above and below a Chinese plate has horizontal contrast like the characters, so the band
     /// of contrast rows runs into it; the characters' width says how tall they are, and their rows are found.
     @Test func textRowsStopAtTheCharactersWhereAGrilleSurroundsThem() throws {

@@ -32,7 +32,7 @@ final class PlateAnalyser: FrameAnalyser {
         let reader = PlateReader(model: models.recognizer, detector: models.detector,
                                  settings: .init(regions: regions.isEmpty ? [.cn] : regions, minPlateWidth: camera.minPlateWidth,
                                                  detectorWidth: camera.detectorWidth, zoomWindows: camera.zoomWindows,
-                                                 localProvinces: camera.localProvinces))
+                                                 localProvinces: camera.localProvinces, minLatinCharacters: camera.minLatinCharacters))
         state = Mutex(State(reader: reader, tracker: PlateTracker(cameraID: camera.id)))
         self.desk = desk
         self.snapshots = snapshots

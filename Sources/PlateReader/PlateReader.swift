@@ -146,7 +146,7 @@ public final class PlateReader {
             for first in reads {
                 guard let again = learned.again(first.quad.boundingBox, in: image, factor: settings.relookScale),
                       let read = recognise(image, crop: again.quad.expanded(x: 0.04, y: 0.1), plate: again.quad),
-                      reportable(read) else { continue }
+                      Self.isReportable(read, settings) else { continue }
                 Self.merge(read, into: &reads)
             }
             reads.sort { $0.confidence > $1.confidence }
@@ -191,7 +191,7 @@ public final class PlateReader {
             }
             guard let first = best else { continue }
             let read = first.read.text.count <= Self.fragment ? first.read : improve(first.read, image: image, crop: first.crop, plate: plate)
-            guard reportable(read) else { continue }
+            guard Self.isReportable(read, settings) else { continue }
             Self.merge(read, into: &reads)
         }
         return reads.sorted { $0.confidence > $1.confidence }
@@ -213,9 +213,7 @@ public final class PlateReader {
         // Chinese plates only: their characters fill a set share of the plate (GA 36: 90 of 140 mm); US
         // and EU plates print names and slogans above and below, which a crop of the text alone would cut.
         if read.region == .cn, let rows = textRows(image, crop: crop, span: read.textSpan) {
-            let height = rows.upperBound - rows.lowerBound
-            target = (crop.rows((rows.lowerBound - Self.plateRows * height)...(rows.upperBound + Self.plateRows * height)),
-                      crop.rows((rows.lowerBound - 0.4 * height)...(rows.upperBound + 0.4 * height)))
+            target = (crop.rows(Self.grown(rows, by: Self.plateRows)), crop.rows(Self.grown(rows, by: 0.4)))
             moved = true
         }
         if let recentred = Self.recentre(target.crop, plate: target.plate, span: read.textSpan) {
@@ -241,14 +239,15 @@ public final class PlateReader {
     /// fill clearly less of the crop's height than in training; else `plate`'s top and bottom) and their ends, each
     /// with the plate's border beyond (GA 36).
     func place(_ image: YCbCrImage, crop: Quadrilateral, span: ClosedRange<Double>, plate: Quadrilateral) -> Quadrilateral {
-        var vertical = plate
-        if let rows = textRows(image, crop: crop, span: span) {
-            let height = rows.upperBound - rows.lowerBound
-            vertical = crop.rows((rows.lowerBound - Self.plateRows * height)...(rows.upperBound + Self.plateRows * height))
-        }
-        let text = span.upperBound - span.lowerBound
-        return crop.slice((span.lowerBound - Self.plateEnds * text)...(span.upperBound + Self.plateEnds * text))
-            .withVerticalExtent(of: vertical)
+        let vertical = textRows(image, crop: crop, span: span).map { crop.rows(Self.grown($0, by: Self.plateRows)) } ?? plate
+        return crop.slice(Self.grown(span, by: Self.plateEnds)).withVerticalExtent(of: vertical)
+    }
+
+    /// `span` (a share of a crop's width or height) grown at each end by `share` of its own length: the characters'
+    /// extent plus a border.
+    static func grown(_ span: ClosedRange<Double>, by share: Double) -> ClosedRange<Double> {
+        let length = span.upperBound - span.lowerBound
+        return (span.lowerBound - share * length)...(span.upperBound + share * length)
     }
 
     /// A Chinese plate's border above and below its characters, as a share of their height (GA 36: 25 of 90 mm).
@@ -342,8 +341,6 @@ public final class PlateReader {
             && (read.region == .cn || read.text.count >= settings.minLatinCharacters)
     }
 
-    private func reportable(_ read: PlateRead) -> Bool { Self.isReportable(read, settings) }
-
     /// Whether `text` is one bar-like character over and over (`1111111`, `IIII`, `TT`, `LL`): what a grille's bars,
     /// a fence or a striped sign read as. Only the characters a single bar reads as, since real plates of one
     /// repeated character exist (a US `5555`) and a repeated `1` is far likelier a grille in front of a camera.
@@ -398,13 +395,11 @@ public final class PlateReader {
     /// Works along the crop's own axes, so a tilted plate stays upright.
     static func recentre(_ crop: Quadrilateral, plate: Quadrilateral, span: ClosedRange<Double>)
         -> (plate: Quadrilateral, crop: Quadrilateral)? {
-        let text = span.upperBound - span.lowerBound
-        guard text * crop.topWidth > 4 else { return nil }
-        let left = span.lowerBound - 0.12 * text, right = span.upperBound + 0.12 * text
-        guard abs(left) > 0.03 || abs(right - 1) > 0.03 else { return nil }
+        guard (span.upperBound - span.lowerBound) * crop.topWidth > 4 else { return nil }
+        let reading = grown(span, by: 0.12)
+        guard abs(reading.lowerBound) > 0.03 || abs(reading.upperBound - 1) > 0.03 else { return nil }
         // The plate keeps its top and bottom; its sides move to the characters' ends plus a border.
-        let plateSpan = (span.lowerBound - Self.plateEnds * text)...(span.upperBound + Self.plateEnds * text)
-        return (crop.slice(plateSpan).withVerticalExtent(of: plate), crop.slice(left...right))
+        return (crop.slice(grown(span, by: Self.plateEnds)).withVerticalExtent(of: plate), crop.slice(reading))
     }
 
     /// The rows of `crop` (fractions of its height) the characters across `span` of its width stand in, when

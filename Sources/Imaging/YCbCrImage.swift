@@ -36,6 +36,23 @@ public struct YCbCrImage: Sendable, Equatable {
                   cr: cr.halved(horizontally: horizontally, vertically: vertically))
     }
 
+    /// Whether the picture carries no colour: every sampled chroma value (one in sixteen) within
+    /// `greyTolerance` of neutral. An infrared or monochrome camera delivers such frames; their plates'
+    /// colours cannot be told from luma alone (a blue plate looks as dark as a black one).
+    public var isGrey: Bool {
+        for plane in [cb, cr] {
+            for y in stride(from: 0, to: plane.height, by: 4) {
+                for x in stride(from: 0, to: plane.width, by: 4) where abs(Int(plane[x, y]) - 128) > Self.greyTolerance {
+                    return false
+                }
+            }
+        }
+        return true
+    }
+
+    /// Chroma within this of 128 is no colour (an encoder's rounding of a grey picture).
+    public static let greyTolerance = 3
+
     /// Total bytes held, for memory accounting.
     public var byteCount: Int { luma.pixels.count + cb.pixels.count + cr.pixels.count }
 }

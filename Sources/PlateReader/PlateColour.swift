@@ -1,7 +1,7 @@
 import Imaging
 import Plates
 
-/// The plate's background colour from the mean chroma inside its box.
+/// The plate's background colour from the mean chroma inside its box; `unknown` on a frame with no colour.
 enum PlateColour {
     static func classify(_ image: YCbCrImage, quad: Quadrilateral, region: PlateRegion?) -> PlateKind {
         guard region == nil || region == .cn else { return .latin }
@@ -22,6 +22,8 @@ enum PlateColour {
         if cb < 110 && cr > 130 { return .yellow }
         if cb < 122 && cr < 122 { return .green }
         if region == nil { return .latin }
+        // Neutral chroma: a white or black plate, or a frame with no colour at all (then any plate looks so).
+        if image.isGrey { return .unknown }
         return luma > 128 ? .white : .black
     }
 }

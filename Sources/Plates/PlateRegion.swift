@@ -22,4 +22,6 @@ public enum PlateKind: String, Sendable, Equatable, CaseIterable, Codable {
     case black
     /// Latin plates (us, eu): colours vary by state and country.
     case latin
+    /// cn: the frame carries no colour (an infrared or monochrome camera), so the plate's colour is not known.
+    case unknown
 }

@@ -28,6 +28,17 @@ struct JPEGTests {
         #expect(abs(Int(back.cb[5, 5]) - 128) <= 2)
     }
 
+    /// An infrared camera's frame, even through a JPEG encoder, has no colour; one coloured patch makes a frame coloured.
+    @Test func aFrameWithoutColourIsGrey() throws {
+        let grey = YCbCrImage(grey: Plane(width: 64, height: 48, filledWith: 77))
+        #expect(grey.isGrey)
+        #expect(try JPEGDecoder().decode(try JPEGEncoder().encode(grey)).isGrey)
+        #expect(!Self.gradient(width: 64, height: 48).isGrey)
+        let patch = (0..<(32 * 24)).map { i -> UInt8 in (8..<12).contains(i % 32) && (8..<12).contains(i / 32) ? 160 : 128 }
+        #expect(!YCbCrImage(luma: grey.luma, cb: Plane(width: 32, height: 24, pixels: patch),
+                            cr: Plane(width: 32, height: 24, filledWith: 128)).isGrey)
+    }
+
     @Test func truncatedOrGarbageDataIsAnErrorNotACrash() throws {
         let jpeg = try JPEGEncoder().encode(Self.gradient(width: 64, height: 64))
         #expect(throws: JPEGError.self) { try JPEGDecoder().decode(jpeg.prefix(100)) }

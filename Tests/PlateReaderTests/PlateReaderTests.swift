@@ -63,6 +63,17 @@ struct PlateReaderTests {
         }
     }
 
+    /// An infrared or monochrome camera's frame has no colour: its plates are read as well, and their colour is
+    /// said to be unknown rather than guessed from luma (a blue plate is as dark as a black one there).
+    @Test func aPlateInAFrameWithoutColourHasNoColour() throws {
+        let image = try Self.drawnFrame(plate: "京A12345", width: 340)
+        let reader = try Self.bundledReader()
+        #expect(reader.read(image).map(\.kind) == [.blue])
+        let reads = reader.read(YCbCrImage(grey: image.luma))
+        #expect(reads.map { String($0.text.dropFirst()) } == ["A12345"], "reads: \(reads.map(\.text))")
+        #expect(reads.map(\.kind) == [.unknown])
+    }
+
     /// A still that reads no plate at the detector's width is looked at once more at another scale (stills have
     /// one chance); a reader without the second look (cameras' streams) leaves it.
     @Test func aStillWithNoPlateAtTheFirstScaleIsLookedAtOnceMore() throws {

@@ -36,22 +36,30 @@ public struct YCbCrImage: Sendable, Equatable {
                   cr: cr.halved(horizontally: horizontally, vertically: vertically))
     }
 
-    /// Whether the picture carries no colour: every sampled chroma value (one in sixteen) within
-    /// `greyTolerance` of neutral. An infrared or monochrome camera delivers such frames; their plates'
-    /// colours cannot be told from luma alone (a blue plate looks as dark as a black one).
+    /// Whether the picture carries no colour: the mean chroma of every block of 32 × 32 chroma samples (every
+    /// fourth sample each way) within `greyTolerance` of neutral. An infrared or monochrome camera delivers such
+    /// frames, and their plates' colours cannot be told from luma (a blue plate looks as dark as a black one).
+    /// Block means, not single samples: a camera's chroma noise in the dark reaches ±20 and averages out.
     public var isGrey: Bool {
         for plane in [cb, cr] {
-            for y in stride(from: 0, to: plane.height, by: 4) {
-                for x in stride(from: 0, to: plane.width, by: 4) where abs(Int(plane[x, y]) - 128) > Self.greyTolerance {
-                    return false
+            for top in stride(from: 0, to: plane.height, by: 32) {
+                for left in stride(from: 0, to: plane.width, by: 32) {
+                    var sum = 0, count = 0
+                    for y in stride(from: top, to: min(plane.height, top + 32), by: 4) {
+                        for x in stride(from: left, to: min(plane.width, left + 32), by: 4) {
+                            sum += Int(plane.pixels[y * plane.width + x])
+                            count += 1
+                        }
+                    }
+                    if abs(sum - 128 * count) > Self.greyTolerance * count { return false }
                 }
             }
         }
         return true
     }
 
-    /// Chroma within this of 128 is no colour (an encoder's rounding of a grey picture).
-    public static let greyTolerance = 3
+    /// A block whose mean chroma is within this of 128 has no colour.
+    public static let greyTolerance = 8
 
     /// Total bytes held, for memory accounting.
     public var byteCount: Int { luma.pixels.count + cb.pixels.count + cr.pixels.count }

@@ -3,7 +3,8 @@ import Plates
 
 /// The plate's background colour from the mean chroma inside its box; `unknown` on a frame with no colour.
 enum PlateColour {
-    static func classify(_ image: YCbCrImage, quad: Quadrilateral, region: PlateRegion?) -> PlateKind {
+    /// `isGrey`: whether the whole frame has no colour, asked only for a box of neutral chroma (it looks at the frame).
+    static func classify(_ image: YCbCrImage, quad: Quadrilateral, region: PlateRegion?, isGrey: () -> Bool) -> PlateKind {
         guard region == nil || region == .cn else { return .latin }
         let box = quad.boundingBox
         let x0 = max(0, Int(box.x) / 2), y0 = max(0, Int(box.y) / 2)
@@ -23,7 +24,7 @@ enum PlateColour {
         if cb < 122 && cr < 122 { return .green }
         if region == nil { return .latin }
         // Neutral chroma: a white or black plate, or a frame with no colour at all (then any plate looks so).
-        if image.isGrey { return .unknown }
+        if isGrey() { return .unknown }
         return luma > 128 ? .white : .black
     }
 }

@@ -107,6 +107,8 @@ public final class PlateReader {
     private let learned: LearnedPlateDetector?
     private var input: [Float] = []
     private var profile: [Float] = []
+    /// Whether the frame now being read has no colour; nil until asked (reset by `read` and `readCrop`).
+    private var greyFrame: Bool?
     /// Per row of `profile`: the text's horizontal contrast, and the same smoothed over rows.
     private var energy: [Float] = []
     private var smooth: [Float] = []
@@ -139,6 +141,7 @@ public final class PlateReader {
 
     /// Every plate found in the frame, most confident first.
     public func read(_ image: YCbCrImage) -> [PlateRead] {
+        greyFrame = nil
         var reads = read(image, detectorWidth: settings.detectorWidth)
         if let learned, settings.relookScale > 0, settings.relookScale.isFinite {
             // Each plate read gets a second box, from the detector at another scale (its corners move with
@@ -468,6 +471,7 @@ public final class PlateReader {
     /// detector's read on plates cut from synthetic scenes with margins (tools/README.md, "Reading crops").
     public func readCrop(_ image: YCbCrImage) -> PlateRead? {
         guard image.width >= 8, image.height >= 4 else { return nil }
+        greyFrame = nil
         let whole = Quadrilateral(x: 0, y: 0, width: Double(image.width), height: Double(image.height))
         var reads = Self.cropInsets.compactMap { inset in
             recognise(image, crop: whole.expanded(x: -inset.x, y: -inset.y), plate: whole)
@@ -517,7 +521,7 @@ public final class PlateReader {
         var confidence: Double
         var span: ClosedRange<Double> = 0...1
         // The background colour tells blue and yellow (7 characters) from green new-energy plates (8).
-        let colour = settings.regions.contains(.cn) ? PlateColour.classify(image, quad: plate, region: .cn) : nil
+        let colour = settings.regions.contains(.cn) ? PlateColour.classify(image, quad: plate, region: .cn, isGrey: isGrey(image)) : nil
         if let fitted = decoder.decode(probabilities, colour: colour) {
             let columns = Double(probabilities.count)
             span = Double(fitted.columns.lowerBound) / columns...Double(fitted.columns.upperBound + 1) / columns
@@ -533,10 +537,20 @@ public final class PlateReader {
             confidence = mean(greedy) * 0.5
         }
         let text = String(characters.map(\.character))
-        let kind = PlateColour.classify(image, quad: plate, region: region)
+        let kind = PlateColour.classify(image, quad: plate, region: region, isGrey: isGrey(image))
         return PlateRead(text: text, rawText: raw, confidence: confidence, characters: characters,
                          alternatives: alternatives(characters, best: text), quad: plate, kind: kind,
                          region: region, format: format, textSpan: span)
+    }
+
+    /// Whether the frame being read has no colour (`YCbCrImage.isGrey`), worked out once per frame when first asked.
+    private func isGrey(_ image: YCbCrImage) -> () -> Bool {
+        { [self] in
+            if let known = greyFrame { return known }
+            let grey = image.isGrey
+            greyFrame = grey
+            return grey
+        }
     }
 
     private func mean(_ characters: [CharacterRead]) -> Double {

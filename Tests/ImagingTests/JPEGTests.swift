@@ -28,15 +28,24 @@ struct JPEGTests {
         #expect(abs(Int(back.cb[5, 5]) - 128) <= 2)
     }
 
-    /// An infrared camera's frame, even through a JPEG encoder, has no colour; one coloured patch makes a frame coloured.
+    /// An infrared camera's frame has no colour, even with its chroma noise and through a JPEG encoder; a patch of
+    /// colour makes a frame coloured.
     @Test func aFrameWithoutColourIsGrey() throws {
         let grey = YCbCrImage(grey: Plane(width: 64, height: 48, filledWith: 77))
         #expect(grey.isGrey)
         #expect(try JPEGDecoder().decode(try JPEGEncoder().encode(grey)).isGrey)
+        // Chroma noise of up to ±20, as a camera's in the dark (a fixed pseudo-random sequence).
+        var state: UInt32 = 12345
+        let noise = (0..<(32 * 24)).map { _ -> UInt8 in
+            state = state &* 1_103_515_245 &+ 12345
+            return UInt8(108 + Int(state >> 16) % 41)
+        }
+        let noisy = YCbCrImage(luma: grey.luma, cb: Plane(width: 32, height: 24, pixels: noise), cr: Plane(width: 32, height: 24, pixels: noise))
+        #expect(noisy.isGrey)
         #expect(!Self.gradient(width: 64, height: 48).isGrey)
-        let patch = (0..<(32 * 24)).map { i -> UInt8 in (8..<12).contains(i % 32) && (8..<12).contains(i / 32) ? 160 : 128 }
-        #expect(!YCbCrImage(luma: grey.luma, cb: Plane(width: 32, height: 24, pixels: patch),
-                            cr: Plane(width: 32, height: 24, filledWith: 128)).isGrey)
+        let patch = (0..<(32 * 24)).map { i -> UInt8 in (8..<24).contains(i % 32) && (4..<20).contains(i / 32) ? 170 : 128 }
+        let coloured = YCbCrImage(luma: grey.luma, cb: Plane(width: 32, height: 24, pixels: patch), cr: Plane(width: 32, height: 24, filledWith: 128))
+        #expect(!coloured.isGrey)
     }
 
     @Test func truncatedOrGarbageDataIsAnErrorNotACrash() throws {

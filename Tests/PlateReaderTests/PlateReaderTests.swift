@@ -48,8 +48,10 @@ struct PlateReaderTests {
     }
 
     /// Chinese plates drawn by ffmpeg (drawtext, fixed text and angles: deterministic), composited on a scene.
+    /// They span what a camera should read: 60 to 600 px wide, turned up to 20° either way.
     @Test(arguments: [("京A12345", "blue", 0, 340), ("粤BD12345", "green", 8, 360), ("沪C8K2Q7", "blue", -10, 220),
-                      ("川AF369W", "blue", 4, 160)])
+                      ("川AF369W", "blue", 4, 160), ("京A12345", "blue", 0, 60), ("京A12345", "blue", 0, 600),
+                      ("沪C8K2Q7", "blue", 20, 220), ("沪C8K2Q7", "blue", -20, 220)])
     func renderedChinesePlatesAreReadExactly(plate: String, colour: String, angle: Int, width: Int) throws {
         let image = try Self.drawnFrame(plate: plate, colour: colour, angle: angle, width: width)
         let reads = try Self.bundledReader().read(image)
@@ -57,7 +59,8 @@ struct PlateReaderTests {
         #expect(reads.count == 1, "reads: \(reads.map(\.text))")
         #expect(reads.first.map { String($0.text.dropFirst()) } == String(plate.dropFirst()), "reads: \(reads.map(\.text))")
         #expect(reads.first?.format == (plate.count == 8 ? "cn-new-energy" : "cn-ordinary"))
-        // The province character is the recogniser's weak spot (see tools/README.md): 2 of these 4 are right.
+        // The province character is the recogniser's weak spot (see tools/README.md), here drawn in a generic
+        // CJK face: 沪 is read as 苏.
         withKnownIssue("province characters drawn in a generic CJK font are often misread", isIntermittent: true) {
             #expect(reads.first?.text == plate, "reads: \(reads.map(\.text))")
         }
@@ -72,6 +75,25 @@ struct PlateReaderTests {
         let reads = reader.read(YCbCrImage(grey: image.luma))
         #expect(reads.map { String($0.text.dropFirst()) } == ["A12345"], "reads: \(reads.map(\.text))")
         #expect(reads.map(\.kind) == [.unknown])
+    }
+
+    /// Three plates in one frame, of three sizes and angles, are three reads; and so they are in the same frame as
+    /// an infrared camera sees it at night (grey, dim, grainy), where their colour is unknown.
+    @Test func severalPlatesInAFrameAreEachReadByDayAndAtNight() throws {
+        let plates = [PlateDrawing.Plate(text: "京A12345", colour: "blue", angle: 0, width: 300, x: 80, y: 120),
+                      PlateDrawing.Plate(text: "粤BD12345", colour: "green", angle: 8, width: 240, x: 700, y: 200),
+                      PlateDrawing.Plate(text: "川AF369W", colour: "blue", angle: -12, width: 180, x: 400, y: 480)]
+        let reader = try Self.bundledReader()
+        for night in [false, true] {
+            let dir = try TemporaryDirectory()
+            let file = dir.file("scene.png")
+            try PlateDrawing.scene(plates: plates, size: (1280, 720), night: night, to: file)
+            let image = try JPEGDecoder().decode(try Data(contentsOf: PlateDrawing.jpeg(file, in: dir)))
+            let reads = reader.read(image)
+            #expect(Set(reads.map { String($0.text.dropFirst()) }) == ["A12345", "BD12345", "AF369W"],
+                    "night \(night): \(reads.map(\.text))")
+            #expect(reads.allSatisfy { night ? $0.kind == .unknown : $0.kind != .unknown }, "night \(night): \(reads.map(\.kind))")
+        }
     }
 
     /// A still that reads no plate at the detector's width is looked at once more at another scale (stills have
@@ -183,21 +205,40 @@ enum PlateDrawing {
     /// proportions of a real plate (GA 36: 440×140 mm, characters 45×90 mm): the province character is
     /// squeezed to half its width, the rest set large and squeezed to fit, then the frame is drawn.
     static func scene(plate: String, colour: String, angle: Int, width: Int, to url: URL) throws {
-        let chars = Array(plate)
-        let province = String(chars[0]), rest = String(chars[1]) + "·" + String(chars.dropFirst(2))
-        let (background, ink) = colour == "green" ? ("0x6fd38a", "black") : ("0x0b3ea8", "white")
-        let canvas = chars.count == 8 ? 560 : 500
-        let radians = Double(angle) * .pi / 180
-        let filter = """
-            color=c=\(background):s=110x140,\
-            drawtext=fontfile='\(font)':text='\(province)':fontcolor=\(ink):fontsize=96:x=(w-text_w)/2:y=(h-text_h)/2,scale=60:140[pv];\
-            color=c=\(background):s=\(canvas)x140,\
-            drawtext=fontfile='\(font)':text='\(rest)':fontcolor=\(ink):fontsize=96:x=(w-text_w)/2:y=(h-text_h)/2,scale=360:140[rs];\
-            color=c=\(background):s=440x140[pl];[pl][pv]overlay=x=12:y=0[a];[a][rs]overlay=x=68:y=0,\
-            drawbox=x=4:y=4:w=432:h=132:color=\(ink):t=3,\
-            scale=\(width):-2,rotate=\(radians):c=none:ow=rotw(\(radians)):oh=roth(\(radians))[p];\
-            color=c=0x505860:s=960x540[bg];[bg][p]overlay=x=330:y=260,format=yuv420p
-            """
+        try scene(plates: [Plate(text: plate, colour: colour, angle: angle, width: width, x: 330, y: 260)], to: url)
+    }
+
+    /// One plate of a drawn scene: its top-left corner at `x`, `y` once turned.
+    struct Plate {
+        var text: String, colour: String, angle: Int, width: Int, x: Int, y: Int
+    }
+
+    /// Several plates on a grey scene of `size`; `night` makes it what an infrared camera sees in the dark:
+    /// no colour, dim, low contrast, grainy and a little soft.
+    static func scene(plates: [Plate], size: (width: Int, height: Int) = (960, 540), night: Bool = false, to url: URL) throws {
+        var filter = ""
+        for (index, plate) in plates.enumerated() {
+            let chars = Array(plate.text)
+            let province = String(chars[0]), rest = String(chars[1]) + "·" + String(chars.dropFirst(2))
+            let (background, ink) = plate.colour == "green" ? ("0x6fd38a", "black") : ("0x0b3ea8", "white")
+            let canvas = chars.count == 8 ? 560 : 500
+            let radians = Double(plate.angle) * .pi / 180
+            filter += """
+                color=c=\(background):s=110x140,\
+                drawtext=fontfile='\(font)':text='\(province)':fontcolor=\(ink):fontsize=96:x=(w-text_w)/2:y=(h-text_h)/2,scale=60:140[pv\(index)];\
+                color=c=\(background):s=\(canvas)x140,\
+                drawtext=fontfile='\(font)':text='\(rest)':fontcolor=\(ink):fontsize=96:x=(w-text_w)/2:y=(h-text_h)/2,scale=360:140[rs\(index)];\
+                color=c=\(background):s=440x140[pl\(index)];[pl\(index)][pv\(index)]overlay=x=12:y=0[a\(index)];\
+                [a\(index)][rs\(index)]overlay=x=68:y=0,drawbox=x=4:y=4:w=432:h=132:color=\(ink):t=3,\
+                scale=\(plate.width):-2,rotate=\(radians):c=none:ow=rotw(\(radians)):oh=roth(\(radians))[p\(index)];
+                """
+        }
+        filter += "color=c=0x505860:s=\(size.width)x\(size.height)[s0];"
+        for (index, plate) in plates.enumerated() {
+            filter += "[s\(index)][p\(index)]overlay=x=\(plate.x):y=\(plate.y)" + (index == plates.count - 1 ? "" : "[s\(index + 1)];")
+        }
+        filter += night ? ",format=gray,eq=brightness=-0.25:contrast=0.5,noise=alls=18:allf=t,gblur=sigma=0.8,format=yuv420p"
+            : ",format=yuv420p"
         try Media.run(["-y", "-loglevel", "error", "-filter_complex", filter, "-frames:v", "1", url.path])
     }
 

@@ -21,10 +21,13 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.scenes, "labels.tsv")) as f:
-        rows = [line.split("\t") for line in f.read().splitlines()[1:]]
+        lines = f.read().splitlines()
+    header, rows = lines[0].split("\t"), [line.split("\t") for line in lines[1:]]
+    kinds = "kind" in header  # sceneset.py's plate kinds, carried over
     with open(os.path.join(args.out, "labels.tsv"), "w") as f:
-        f.write("image\tplate\tx\ty\tw\th\tregion\n")
-        for i, (image, plate, x, y, w, h, region) in enumerate(rows):
+        f.write("image\tplate\tx\ty\tw\th\tregion" + ("\tkind" if kinds else "") + "\n")
+        for i, row in enumerate(rows):
+            image, plate, x, y, w, h, region = row[:7]
             rng = np.random.default_rng([args.seed, i])
             scene = Image.open(os.path.join(args.scenes, image)).convert("RGB")
             x, y, w, h = float(x), float(y), float(w), float(h)
@@ -35,7 +38,7 @@ def main():
             box = (max(0, round(left)), max(0, round(top)), min(scene.width, round(right)), min(scene.height, round(bottom)))
             name = "crop-%04d.jpg" % i
             scene.crop(box).save(os.path.join(args.out, name), quality=90)
-            f.write("%s\t%s\t\t\t\t\t%s\n" % (name, plate, region))
+            f.write("%s\t%s\t\t\t\t\t%s" % (name, plate, region) + ("\t" + row[header.index("kind")] if kinds else "") + "\n")
     print("cut", len(rows), "plates to", args.out)
 
 

@@ -23,7 +23,7 @@ GROUPS = {"cn": [k for k in pg.KIND_NAMES if k.startswith("cn_")], "us": ["us"],
 
 
 def scene(rng, fonts, kinds, size, min_w, max_w):
-    """(RGB image, [(label, region, (x, y, w, h))]) with 1–2 plates of `kinds` on a size×size scene."""
+    """(RGB image, [(label, region, (x, y, w, h), kind)]) with 1–2 plates of `kinds` on a size×size scene."""
     img = detgen._base(rng, size)
     for _ in range(int(rng.integers(6, 30))):
         detgen._clutter(img, rng, fonts)
@@ -48,7 +48,7 @@ def scene(rng, fonts, kinds, size, min_w, max_w):
         plates.append(plate)
         boxes.append(box)
         region = "cn" if kind.startswith("cn_") else kind
-        rows.append((label, region, (box[0], box[1], box[2] - box[0], box[3] - box[1])))
+        rows.append((label, region, (box[0], box[1], box[2] - box[0], box[3] - box[1]), kind))
     for q in quads:
         if rng.random() < 0.7:
             detgen._surroundings(img, rng, q)
@@ -73,7 +73,8 @@ def main():
     fonts = pg.Fonts()
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "labels.tsv"), "w") as f:
-        f.write("image\tplate\tx\ty\tw\th\tregion\n")
+        # `kind`: the generator's plate kind (cn_blue, cn_police, us, …), for measuring the reader's plate colour.
+        f.write("image\tplate\tx\ty\tw\th\tregion\tkind\n")
         for i in range(args.n):
             rng = np.random.default_rng([args.seed, args.stream, i])
             if args.crops:
@@ -81,13 +82,13 @@ def main():
                 img, label, _ = pg.gen_crop(rng, fonts, kind)
                 name = "crop-%04d.jpg" % i
                 img.save(os.path.join(args.out, name), quality=int(rng.integers(70, 95)))
-                f.write("%s\t%s\t\t\t\t\t%s\n" % (name, label, "cn" if kind.startswith("cn_") else kind))
+                f.write("%s\t%s\t\t\t\t\t%s\t%s\n" % (name, label, "cn" if kind.startswith("cn_") else kind, kind))
                 continue
             img, rows = scene(rng, fonts, kinds, args.size, args.min_width, args.max_width)
             name = "scene-%04d.jpg" % i
             img.save(os.path.join(args.out, name), quality=int(rng.integers(60, 95)))
-            for label, region, (x, y, w, h) in rows:
-                f.write("%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n" % (name, label, x, y, w, h, region))
+            for label, region, (x, y, w, h), kind in rows:
+                f.write("%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\n" % (name, label, x, y, w, h, region, kind))
     print("wrote", args.n, "crops" if args.crops else "scenes", "to", args.out)
 
 

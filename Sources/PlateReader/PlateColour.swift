@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 import Plates
 
@@ -18,8 +19,17 @@ enum PlateColour {
                 n += 1
             }
         }
-        let cb = u / n, cr = v / n, luma = l / n
-        if cb > 140 && cr < 125 { return .blue }
+        let luma = l / n
+        // Blue plates are most plates, and dim, hazy or night-time ones keep blue's hue while their chroma falls
+        // to a third of a clear one's: the hue decides there. Yellow and green keep the strict test (a yellow
+        // street light or a cyan cast on a blue plate's white characters must not make it a truck's or a
+        // new-energy plate).
+        let cb = u / n, cr = v / n
+        let (db, dr) = (Double(cb - 128), Double(cr - 128))
+        if (cb > 140 && cr < 125)
+            || ((db * db + dr * dr).squareRoot() >= Self.leastSaturation && Self.apart(Foundation.atan2(dr, db) * 180 / .pi, Self.blueHue) <= Self.blueHueWidth) {
+            return .blue
+        }
         if cb < 110 && cr > 130 { return .yellow }
         if cb < 122 && cr < 122 { return .green }
         if region == nil { return .latin }
@@ -27,4 +37,14 @@ enum PlateColour {
         if isGrey() { return .unknown }
         return luma > 128 ? .white : .black
     }
+
+    /// Chroma (distance from neutral, in 8-bit Cb/Cr units) from which a box's hue counts.
+    static let leastSaturation = 12.0
+    /// Blue plates' hue, the angle of (Cb − 128, Cr − 128) in degrees (the median of the real training crops
+    /// and of the generator's plates), and how far from it a hue still counts as blue.
+    static let blueHue = -30.0
+    static let blueHueWidth = 35.0
+
+    /// Degrees between two hues.
+    static func apart(_ a: Double, _ b: Double) -> Double { abs((a - b + 540).truncatingRemainder(dividingBy: 360) - 180) }
 }

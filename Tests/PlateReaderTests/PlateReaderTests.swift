@@ -77,6 +77,26 @@ struct PlateReaderTests {
         #expect(reads.map(\.kind) == [.unknown])
     }
 
+    /// A plate's colour from its box's mean chroma: a clear or dim blue plate (night, haze: its chroma a third of a
+    /// clear one's, its hue the same) is blue; yellow and green need their clear chroma; a neutral box is white or
+    /// black by its luma, or of unknown colour when the whole frame has none.
+    @Test func aPlatesColourComesFromItsBoxsChroma() {
+        func kind(luma: UInt8, cb: UInt8, cr: UInt8, grey: Bool = false) -> PlateKind {
+            let image = YCbCrImage(luma: Plane(width: 64, height: 32, filledWith: luma), cb: Plane(width: 32, height: 16, filledWith: cb),
+                                   cr: Plane(width: 32, height: 16, filledWith: cr))
+            return PlateColour.classify(image, quad: Quadrilateral(x: 8, y: 8, width: 48, height: 16), region: .cn, isGrey: { grey })
+        }
+        #expect(kind(luma: 90, cb: 170, cr: 100) == .blue)
+        #expect(kind(luma: 60, cb: 139, cr: 121) == .blue)  // dim: (11, −7) from neutral, 13 long, at −32°
+        #expect(kind(luma: 60, cb: 134, cr: 124) == .black)  // too little chroma to tell
+        #expect(kind(luma: 200, cb: 60, cr: 150) == .yellow)
+        #expect(kind(luma: 180, cb: 115, cr: 140) == .white)  // a yellowish cast is not a yellow plate
+        #expect(kind(luma: 170, cb: 110, cr: 100) == .green)
+        #expect(kind(luma: 60, cb: 128, cr: 128, grey: true) == .unknown)
+        #expect(PlateColour.classify(YCbCrImage(grey: Plane(width: 64, height: 32, filledWith: 60)),
+                                     quad: Quadrilateral(x: 8, y: 8, width: 48, height: 16), region: .us, isGrey: { true }) == .latin)
+    }
+
     /// Three plates in one frame, of three sizes and angles, are three reads; and so they are in the same frame as
     /// an infrared camera sees it at night (grey, dim, grainy), where their colour is unknown.
     @Test func severalPlatesInAFrameAreEachReadByDayAndAtNight() throws {

@@ -137,7 +137,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Alerting", "Registry", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Checkpoint", "Registry", "Access", "Alerting", "TestSupport",
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Checkpoint", "Plates", "Registry", "Access", "Alerting", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "Access", "Cards", "Registry", "Checkpoint", "Capture", "Config", "Imaging", "TestSupport",
             .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+import Plates
 import Registry
 
 /// A vehicle's plate as one passage saw it: the tracker's vote from a camera, or a
@@ -14,6 +15,9 @@ public struct VehicleSighting: Sendable, Equatable {
     public var source: String
     /// The evidence JPEG, when there is one (path under the state directory and its SHA-256).
     public var snapshot: Snapshot?
+    /// The plate's colour (Chinese plates: blue, yellow, green new-energy, white, black), when the reader or
+    /// the camera could tell it; it says what kind of vehicle passed (a yellow plate is a lorry or a coach).
+    public var colour: PlateKind?
 
     public struct Snapshot: Sendable, Equatable {
         public var path: String
@@ -25,13 +29,14 @@ public struct VehicleSighting: Sendable, Equatable {
     }
 
     public init(plate: String, confidence: Double, alternatives: [String] = [], at: Date, source: String,
-                snapshot: Snapshot? = nil) {
+                snapshot: Snapshot? = nil, colour: PlateKind? = nil) {
         self.plate = plate
         self.confidence = confidence
         self.alternatives = alternatives
         self.at = at
         self.source = source
         self.snapshot = snapshot
+        self.colour = colour.flatMap { $0.isColour ? $0 : nil }
     }
 }
 

@@ -24,4 +24,14 @@ public enum PlateKind: String, Sendable, Equatable, CaseIterable, Codable {
     case latin
     /// cn: the frame carries no colour (an infrared or monochrome camera), so the plate's colour is not known.
     case unknown
+
+    /// A Chinese plate's colour, as a camera or the reader names it (`blue`, `Yellow`); nil for other names,
+    /// `latin` and `unknown`, which say nothing of the plate.
+    public init?(colourName name: String) {
+        guard let kind = PlateKind(rawValue: name.lowercased()), kind.isColour else { return nil }
+        self = kind
+    }
+
+    /// Whether this names the plate's colour (blue, yellow, green, white, black).
+    public var isColour: Bool { self != .latin && self != .unknown }
 }

@@ -319,6 +319,10 @@ enum Migrations {
                 CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("v9_plate_colour") { db in
+            // The plate's colour as the reader or the camera told it (NULL: not told).
+            try db.execute(sql: "ALTER TABLE passage ADD COLUMN plate_colour TEXT")
+        }
         return migrator
     }
 }

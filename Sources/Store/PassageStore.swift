@@ -24,6 +24,8 @@ public struct StoredPassage: Sendable, Equatable {
     /// The camera or device that read the plate.
     public var plateSource: String?
     public var plateAlternatives: [String]
+    /// The plate's colour (blue, yellow, green, white, black), when it was told.
+    public var plateColour: String?
     public var snapshotPath: String?
     public var snapshotSHA256: String?
     public var cardID: String?
@@ -45,6 +47,7 @@ public struct StoredPassage: Sendable, Equatable {
         plateSource = row["plate_source"]
         let alternatives: String? = row["plate_alternatives"]
         plateAlternatives = alternatives.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        plateColour = row["plate_colour"]
         snapshotPath = row["snapshot_path"]
         snapshotSHA256 = row["snapshot_sha256"]
         cardID = row["card_id"]
@@ -102,11 +105,13 @@ extension Store {
             let alternatives = record.vehicle.map { String(decoding: try! encoder.encode($0.alternatives), as: UTF8.self) }
             try db.execute(sql: """
                 INSERT INTO passage (checkpoint, lane, direction, at, recorded_at, plate, plate_confidence, plate_source,
-                    plate_alternatives, snapshot_path, snapshot_sha256, card_id, holder_id, registered_as, verdict, reasons, source_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    plate_alternatives, plate_colour, snapshot_path, snapshot_sha256, card_id, holder_id, registered_as, verdict, reasons,
+                    source_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     record.checkpoint, record.lane, record.direction?.rawValue, record.at, recordedAt, record.vehicle?.plate,
-                    record.vehicle?.confidence, record.vehicle?.source, alternatives, record.vehicle?.snapshot?.path,
+                    record.vehicle?.confidence, record.vehicle?.source, alternatives, record.vehicle?.colour?.rawValue,
+                    record.vehicle?.snapshot?.path,
                     record.vehicle?.snapshot?.sha256, record.card?.cardID, record.card?.holderID ?? record.registration?.holderID,
                     record.registration?.owner, record.verdict.rawValue, reasonsText, sourceKey,
                 ])

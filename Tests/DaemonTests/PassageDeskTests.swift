@@ -54,12 +54,13 @@ struct PassageDeskTests {
         let desk = PassageDesk(store: store, policy: CheckpointPolicy(timeZone: TimeZone(identifier: "UTC")!), logger: Logger(label: "t"))
         let stored = try await store.recordGateEvent(NewGateEvent(
             deviceID: "isapi-cam", eventID: "42", kind: "plate_read", checkpoint: "north", lane: "2", at: Date(),
-            detail: ["plate": "浙B12345", "confidence": "0.97", "direction": "out"], snapshotPath: "snapshots/aa/x.jpg",
+            detail: ["plate": "浙B12345", "confidence": "0.97", "direction": "out", "plate_colour": "Blue"], snapshotPath: "snapshots/aa/x.jpg",
             snapshotSHA256: "x"), by: Self.device)
         try await PushedPlates(desk: desk, logger: Logger(label: "t")).plateRead(stored.event)
         let passage = try #require(try await store.passages(.init(), by: Self.device).first)
         #expect(passage.plate == "浙B12345" && passage.plateSource == "isapi-cam" && passage.direction == "out")
         #expect(passage.plateConfidence == 0.97 && passage.snapshotPath == "snapshots/aa/x.jpg")
+        #expect(passage.plateColour == "blue")  // as the camera named it
         try store.close()
     }
 }

@@ -1,6 +1,7 @@
 import Access
 import Checkpoint
 import Foundation
+import Plates
 import Registry
 import Testing
 import TestSupport
@@ -10,12 +11,12 @@ import TestSupport
 struct PassageStoreTests {
     static let zone = TimeZone(identifier: "Asia/Shanghai")!
 
-    static func decide(_ plate: String, at: Date, watchlist: [WatchlistEntry] = []) -> Checkpoint.EntryRecord {
+    static func decide(_ plate: String, at: Date, watchlist: [WatchlistEntry] = [], colour: PlateKind? = nil) -> Checkpoint.EntryRecord {
         let context = DecisionContext(registrations: [VehicleRegistration(plate: "京A5R319", owner: "holder of 3-2-401", holderID: "h1")],
                                       watchlist: watchlist, policy: CheckpointPolicy(timeZone: zone))
         let passage = Passage(checkpoint: "north", lane: "1", direction: .in, vehicles: [
             VehicleSighting(plate: plate, confidence: 0.91, alternatives: ["\(plate.dropLast())8"], at: at, source: "cam-1",
-                            snapshot: .init(path: "snapshots/ab/abc.jpg", sha256: "abc")),
+                            snapshot: .init(path: "snapshots/ab/abc.jpg", sha256: "abc"), colour: colour),
         ])
         return EntryDecider.decide(passage, context: context)[0]
     }
@@ -38,11 +39,14 @@ struct PassageStoreTests {
         #expect(try await store.alerts().count == 1)
         #expect(try await store.auditEntries(.init(action: "watchlist.hit")).count == 1)
 
-        let registered = try await store.recordPassage(Self.decide("京A5R319", at: now.addingTimeInterval(10)), sourceKey: "cam-1/track-2")
+        let registered = try await store.recordPassage(Self.decide("京A5R319", at: now.addingTimeInterval(10), colour: .blue),
+                                                       sourceKey: "cam-1/track-2")
         #expect(registered.passage.verdict == .allowed && registered.passage.registeredAs == "holder of 3-2-401")
         #expect(registered.passage.holderID == "h1" && registered.alerts.isEmpty)
         #expect(registered.passage.reasons.map(\.code) == ["registered_vehicle"])
         #expect(registered.passage.plateAlternatives == ["京A5R318"])
+        // The plate's colour when it was told, and none when it was not.
+        #expect(registered.passage.plateColour == "blue" && first.passage.plateColour == nil)
 
         let security = Principal(kind: .token, id: "s", name: "desk", role: .security)
         #expect(try await store.passages(.init(), by: security).map(\.plate) == ["京A5R319", "粤BD27584"])

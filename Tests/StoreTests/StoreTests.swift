@@ -13,7 +13,7 @@ import TestSupport
         let store = try Store(stateDirectory: dir.url)
         let first = try await store.appliedMigrations()
         #expect(first == ["v1_tokens_and_audit", "v2_registry", "v3_alerts", "v4_watchlist", "v5_gate_events", "v6_vehicles",
-                          "v7_passages", "v8_alerting"])
+                          "v7_passages", "v8_alerting", "v9_plate_colour"])
         let minted = APIToken.mint()
         _ = try await store.createToken(name: "gate", role: .device, digest: minted.digest, source: .cli, by: admin)
         try store.close()

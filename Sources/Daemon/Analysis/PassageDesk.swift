@@ -2,6 +2,7 @@ import Access
 import Checkpoint
 import Foundation
 import Logging
+import Plates
 import Registry
 import Server
 import Store
@@ -106,7 +107,8 @@ public struct PushedPlates: SightingSink {
         guard let plate = event.detail["plate"] else { return }
         let snapshot = event.snapshotPath.map { VehicleSighting.Snapshot(path: $0, sha256: event.snapshotSHA256 ?? "") }
         let sighting = VehicleSighting(plate: plate, confidence: Double(event.detail["confidence"] ?? "") ?? 0.5, at: event.at,
-                                       source: event.deviceID, snapshot: snapshot)
+                                       source: event.deviceID, snapshot: snapshot,
+                                       colour: event.detail["plate_colour"].flatMap(PlateKind.init(colourName:)))
         do {
             try await desk.vehicle(sighting, checkpoint: event.checkpoint, lane: event.lane,
                                    direction: event.detail["direction"].flatMap(PassageDirection.init(rawValue:)),

@@ -69,7 +69,7 @@ final class PlateAnalyser: FrameAnalyser {
                 let saved = try snapshots.save(Data(jpeg))
                 let sighting = VehicleSighting(plate: track.text, confidence: track.confidence, alternatives: track.best.alternatives,
                                                at: track.bestFrame.capturedAt, source: camera.id,
-                                               snapshot: .init(path: saved.path, sha256: saved.sha256))
+                                               snapshot: .init(path: saved.path, sha256: saved.sha256), colour: track.kind)
                 let direction: PassageDirection? = switch camera.direction {
                 case .in: .in
                 case .out: .out

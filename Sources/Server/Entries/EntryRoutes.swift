@@ -101,6 +101,7 @@ struct EntryRoutes {
         let plateConfidence: Double?
         let plateSource: String?
         let plateAlternatives: [String]
+        let plateColour: String?
         let snapshot: String?
         let cardId, holderId, registeredAs: String?
         let verdict: String
@@ -117,6 +118,7 @@ struct EntryRoutes {
             plateConfidence = passage.plateConfidence
             plateSource = passage.plateSource
             plateAlternatives = passage.plateAlternatives
+            plateColour = passage.plateColour
             snapshot = passage.snapshotPath == nil ? nil : "/api/v1/entries/\(passage.id)/snapshot.jpg"
             cardId = passage.cardID
             holderId = passage.holderID

@@ -120,6 +120,7 @@ extension Store {
             for reason in record.alerts {
                 var evidence = ["passage_id": String(id)]
                 if let plate = record.vehicle?.plate { evidence["plate"] = plate }
+                if let colour = record.vehicle?.colour { evidence["plate_colour"] = colour.rawValue }
                 if let snapshot = record.vehicle?.snapshot?.path { evidence["snapshot"] = snapshot }
                 if let card = record.card?.cardID { evidence["card_id"] = card }
                 if reason.code == .watchlistHit, let hit = record.hits.first(where: { reason.message.hasPrefix($0.entry.value) }) {

@@ -5,7 +5,7 @@ import Plates
 /// The plate's background colour from the mean chroma inside its box; `unknown` on a frame with no colour.
 enum PlateColour {
     /// `isGrey`: whether the whole frame has no colour, asked only for a box of neutral chroma (it looks at the frame).
-    static func classify(_ image: YCbCrImage, quad: Quadrilateral, region: PlateRegion?, isGrey: () -> Bool) -> PlateKind {
+    static func classify(_ image: YCbCrImage, quad: Quadrilateral, region: PlateRegion?, isGrey: @autoclosure () -> Bool) -> PlateKind {
         guard region == nil || region == .cn else { return .latin }
         let box = quad.boundingBox
         let x0 = max(0, Int(box.x) / 2), y0 = max(0, Int(box.y) / 2)

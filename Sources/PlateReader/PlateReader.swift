@@ -521,7 +521,7 @@ public final class PlateReader {
         var confidence: Double
         var span: ClosedRange<Double> = 0...1
         // The background colour tells blue and yellow (7 characters) from green new-energy plates (8).
-        let colour = settings.regions.contains(.cn) ? PlateColour.classify(image, quad: plate, region: .cn, isGrey: isGrey(image)) : nil
+        let colour = settings.regions.contains(.cn) ? PlateColour.classify(image, quad: plate, region: .cn, isGrey: frameIsGrey(image)) : nil
         if let fitted = decoder.decode(probabilities, colour: colour) {
             let columns = Double(probabilities.count)
             span = Double(fitted.columns.lowerBound) / columns...Double(fitted.columns.upperBound + 1) / columns
@@ -537,20 +537,22 @@ public final class PlateReader {
             confidence = mean(greedy) * 0.5
         }
         let text = String(characters.map(\.character))
-        let kind = PlateColour.classify(image, quad: plate, region: region, isGrey: isGrey(image))
+        // A Chinese read's colour is the one just taken for decoding (the same box, the same test).
+        let kind: PlateKind
+        if region == .cn, let colour { kind = colour } else {
+            kind = PlateColour.classify(image, quad: plate, region: region, isGrey: frameIsGrey(image))
+        }
         return PlateRead(text: text, rawText: raw, confidence: confidence, characters: characters,
                          alternatives: alternatives(characters, best: text), quad: plate, kind: kind,
                          region: region, format: format, textSpan: span)
     }
 
     /// Whether the frame being read has no colour (`YCbCrImage.isGrey`), worked out once per frame when first asked.
-    private func isGrey(_ image: YCbCrImage) -> () -> Bool {
-        { [self] in
-            if let known = greyFrame { return known }
-            let grey = image.isGrey
-            greyFrame = grey
-            return grey
-        }
+    private func frameIsGrey(_ image: YCbCrImage) -> Bool {
+        if let known = greyFrame { return known }
+        let grey = image.isGrey
+        greyFrame = grey
+        return grey
     }
 
     private func mean(_ characters: [CharacterRead]) -> Double {

@@ -84,7 +84,7 @@ struct PlateReaderTests {
         func kind(luma: UInt8, cb: UInt8, cr: UInt8, grey: Bool = false) -> PlateKind {
             let image = YCbCrImage(luma: Plane(width: 64, height: 32, filledWith: luma), cb: Plane(width: 32, height: 16, filledWith: cb),
                                    cr: Plane(width: 32, height: 16, filledWith: cr))
-            return PlateColour.classify(image, quad: Quadrilateral(x: 8, y: 8, width: 48, height: 16), region: .cn, isGrey: { grey })
+            return PlateColour.classify(image, quad: Quadrilateral(x: 8, y: 8, width: 48, height: 16), region: .cn, isGrey: grey)
         }
         #expect(kind(luma: 90, cb: 170, cr: 100) == .blue)
         #expect(kind(luma: 60, cb: 139, cr: 121) == .blue)  // dim: (11, −7) from neutral, 13 long, at −32°
@@ -94,7 +94,7 @@ struct PlateReaderTests {
         #expect(kind(luma: 170, cb: 110, cr: 100) == .green)
         #expect(kind(luma: 60, cb: 128, cr: 128, grey: true) == .unknown)
         #expect(PlateColour.classify(YCbCrImage(grey: Plane(width: 64, height: 32, filledWith: 60)),
-                                     quad: Quadrilateral(x: 8, y: 8, width: 48, height: 16), region: .us, isGrey: { true }) == .latin)
+                                     quad: Quadrilateral(x: 8, y: 8, width: 48, height: 16), region: .us, isGrey: true) == .latin)
     }
 
     /// Three plates in one frame, of three sizes and angles, are three reads; and so they are in the same frame as

@@ -34,4 +34,7 @@ public enum PlateKind: String, Sendable, Equatable, CaseIterable, Codable {
 
     /// Whether this names the plate's colour (blue, yellow, green, white, black).
     public var isColour: Bool { self != .latin && self != .unknown }
+
+    /// The names `init(colourName:)` takes, for error messages.
+    public static var colourNames: String { allCases.filter(\.isColour).map(\.rawValue).joined(separator: ", ") }
 }

@@ -108,22 +108,28 @@ import TestSupport
         try await browser.open(base + "/lane?checkpoint=main-gate&lane=1")
         #expect(await browser.waitForText("#live-status") { $0 == "live" } == "live")
 
-        func push(_ id: String, _ plate: String, secondsAgo: Double) async throws -> Int {
+        func push(_ id: String, _ plate: String, colour: String? = nil, secondsAgo: Double) async throws -> Int {
             let at = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-secondsAgo))
+            let told = colour.map { #","plate_colour":"\#($0)""# } ?? ""
             let response = try await HTTP.send(port: port, .post, "/api/v1/events", token: admin, json: """
                 {"event_id":"\(id)","device_id":"lpr-1","checkpoint":"main-gate","lane":"1","at":"\(at)","kind":"plate_read",\
-                "plate":"\(plate)","confidence":0.97,"direction":"in","image_base64":"\(jpeg)"}
+                "plate":"\(plate)","confidence":0.97,"direction":"in"\(told),"image_base64":"\(jpeg)"}
                 """)
             return Int(response.status.code)
         }
-        #expect(try await push("r-1", "川AF369W1", secondsAgo: 60) == 201)
+        #expect(try await push("r-1", "川AF369W1", colour: "green", secondsAgo: 60) == 201)
         #expect(await browser.waitForText("#lane-rows") { $0.contains("川AF369W1") }.contains("川AF369W1"))
+        // The camera told the colour of this new-energy plate: the row shows it; the next one was not told.
+        let colours = try await browser.execute("return [...document.querySelectorAll('#lane-rows td.plate .plate-colour')].map(s => s.textContent)")
+        #expect(colours as? [String] == ["green"])
         #expect(try await push("r-2", "粤BD27584", secondsAgo: 1) == 201)
         let rows = await browser.waitForText("#lane-rows") { $0.contains("粤BD27584") }
         #expect(rows.contains("ALERT") && rows.contains("reported stolen"), "\(rows)")
         // Newest first, one row per passage, and the picture is shown.
         let order = try await browser.execute("return [...document.querySelectorAll('#lane-rows td.plate')].map(td => td.textContent)")
         #expect((order as? [String])?.map { $0.split(separator: " ").first.map(String.init) ?? "" } == ["粤BD27584", "川AF369W1"])
+        let coloured = try await browser.execute("return [...document.querySelectorAll('#lane-rows td.plate')].map(td => td.querySelector('.plate-colour') !== null)")
+        #expect(coloured as? [Bool] == [false, true], "only the row whose colour was told shows one")
         let loaded = await DaemonProcess.eventually {
             (try? await browser.execute("return [...document.querySelectorAll('#lane-rows img')].every(i => i.complete && i.naturalWidth == 320)")) as? Bool == true
         }

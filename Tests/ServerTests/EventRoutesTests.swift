@@ -46,7 +46,9 @@ struct EventRoutesTests {
         ("plate_read", "", "plate_read needs 'plate'"),
         ("plate_read", #","plate":"京A5R319","confidence":1.5"#, "'confidence' from 0 to 1"),
         ("plate_read", #","plate":"京A5R319","confidence":0.9,"image_base64":"bm90IGEganBlZw==""#, "base64 JPEG"),
+        ("plate_read", #","plate":"京A5R319","confidence":0.9,"plate_colour":"purple""#, "'plate_colour' must be one of: blue, yellow, green, white, black"),
         ("gate_opened", #","plate":"京A5R319""#, "'plate' is not a field of gate_opened events"),
+        ("gate_opened", #","plate_colour":"blue""#, "'plate_colour' is not a field of gate_opened events"),
         ("manual_open", #","operator":"wang""#, "manual_open needs 'reason'"),
         ("card_scan", #","token":"x""#, "card_scan needs 'direction'"),
     ])
@@ -79,11 +81,12 @@ struct EventRoutesTests {
             let device = harness.tokens[.device]
             let picture = try Self.jpeg
             let read = try await client.call(.post, "/api/v1/events", token: device, body: Self.event(
-                "plate_read", extra: #","plate":"京A·5R319","confidence":0.93,"direction":"in","image_base64":"\#(picture.base64EncodedString())""#))
+                "plate_read", extra: #","plate":"京A·5R319","confidence":0.93,"direction":"in","plate_colour":"Yellow","image_base64":"\#(picture.base64EncodedString())""#))
             #expect(read.status == .created)
             let stored = try #require(try await harness.store.gateEvents(checkpoint: "north", lane: "1", from: .distantPast,
                                                                          to: .distantFuture).first)
             #expect(stored.detail["plate"] == "京A5R319" && stored.detail["raw_plate"] == "京A·5R319")
+            #expect(stored.detail["plate_colour"] == "yellow", "the camera's colour is kept, in the reader's names")
             let path = try #require(stored.snapshotPath)
             #expect(harness.store.snapshots.load(path) == picture)
             #expect(path.contains(try #require(stored.snapshotSHA256)))

@@ -21,7 +21,7 @@ enum GateEventKind: String, CaseIterable, Sendable {
     var fields: Set<String> {
         switch self {
         case .cardScan: ["token", "direction"]
-        case .plateRead: ["plate", "confidence", "image_base64", "direction"]
+        case .plateRead: ["plate", "confidence", "image_base64", "direction", "plate_colour"]
         case .manualOpen: ["operator", "reason"]
         default: []
         }
@@ -41,6 +41,8 @@ struct GateEventBody: Decodable {
     let plate: String?
     let confidence: Double?
     let imageBase64: String?
+    /// The plate's colour as the camera saw it (blue, yellow, green, white, black): a Chinese plate's kind.
+    var plateColour: String? = nil
     let `operator`: String?
     let reason: String?
 
@@ -52,6 +54,7 @@ struct GateEventBody: Decodable {
         if plate != nil { names.insert("plate") }
         if confidence != nil { names.insert("confidence") }
         if imageBase64 != nil { names.insert("image_base64") }
+        if plateColour != nil { names.insert("plate_colour") }
         if `operator` != nil { names.insert("operator") }
         if reason != nil { names.insert("reason") }
         return names
@@ -108,6 +111,12 @@ struct GateEventInput {
                 guard let direction = PassageDirection(rawValue: text) else { throw APIError.invalid("'direction' must be in or out") }
                 self.direction = direction
                 detail["direction"] = text
+            }
+            if let name = body.plateColour {
+                guard let colour = PlateKind(colourName: name) else {
+                    throw APIError.invalid("'plate_colour' must be one of: \(PlateKind.colourNames)")
+                }
+                detail["plate_colour"] = colour.rawValue
             }
             if let encoded = body.imageBase64 {
                 guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters), Self.isJPEG(data) else {

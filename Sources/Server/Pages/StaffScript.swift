@@ -78,8 +78,11 @@ enum StaffScript {
             }
             const plate = e.plate ? e.plate + (e.plate_confidence != null ? ' (' + Math.round(e.plate_confidence * 100) + '%)' : '') : '—';
             const who = e.registered_as || e.card_id || '';
+            const plateCell = text('td', plate, 'plate');
+            // A Chinese plate's colour tells its kind (green: new-energy, yellow: large vehicle): staff look for it.
+            if (e.plate_colour) { plateCell.append(' ', text('span', e.plate_colour, 'plate-colour ' + e.plate_colour)); }
             tr.append(picture, text('td', new Date(e.at).toLocaleTimeString()), text('td', e.direction || ''),
-                      text('td', plate, 'plate'), text('td', e.verdict.toUpperCase(), e.verdict), text('td', who),
+                      plateCell, text('td', e.verdict.toUpperCase(), e.verdict), text('td', who),
                       text('td', e.reasons.map(r => r.message).join('; ')));
             return tr;
           }

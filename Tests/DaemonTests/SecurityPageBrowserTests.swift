@@ -18,11 +18,12 @@ struct SecurityPageBrowserTests {
                 """)
             #expect(listed.status == .created, "\(listed.text)")
         }
-        func push(_ id: String, _ plate: String) async throws {
+        func push(_ id: String, _ plate: String, colour: String? = nil) async throws {
             let at = ISO8601DateFormatter().string(from: Date())
+            let told = colour.map { #","plate_colour":"\#($0)""# } ?? ""
             let response = try await HTTP.send(port: port, .post, "/api/v1/events", token: admin, json: """
                 {"event_id":"\(id)","device_id":"lpr-1","checkpoint":"main-gate","lane":"1","at":"\(at)","kind":"plate_read",\
-                "plate":"\(plate)","confidence":0.97,"direction":"in"}
+                "plate":"\(plate)","confidence":0.97,"direction":"in"\(told)}
                 """)
             #expect(response.status == .created, "\(response.text)")
         }
@@ -47,10 +48,11 @@ struct SecurityPageBrowserTests {
                 }
             }).observe(document.querySelector('#alert-list'), {childList: true, subtree: true, characterData: true});
             """)
-        try await push("r-1", "粤BD27584")
+        try await push("r-1", "粤BD27584", colour: "yellow")
         let sent = Date()
         let shown = await browser.waitForText("#alert-list", timeout: .seconds(30)) { $0.contains("粤BD27584") }
         #expect(shown.contains("粤BD27584") && shown.contains("CRITICAL"), "\(shown)")
+        #expect(shown.contains("yellow plate"), "the camera told the plate's colour: the alert shows it")
         let seenAt = try await browser.execute("return window.seenAt") as? NSNumber
         let latency = seenAt.map { $0.doubleValue / 1000 - sent.timeIntervalSince1970 }
         #expect(latency.map { $0 < 1 } == true, "appeared \(latency.map { "after \($0) s" } ?? "without the page noticing")")

@@ -85,7 +85,7 @@ enum PageLayout {
         td.allow,td.allowed{color:#1b873f;font-weight:700}td.deny,td.denied{color:#b00020;font-weight:700}td.alert{color:#e65100;font-weight:700}
         td.flagged{color:#9a6700;font-weight:700}tr.entry.alert{background:#fff1e6}tr.entry.flagged{background:#fffbe6}
         img.thumb{width:160px;height:90px;object-fit:cover;border-radius:4px;display:block}td.plate{font-weight:700;white-space:nowrap}
-        .plate-colour{display:inline-block;padding:0 .45em;border-radius:3px;font-size:.8em;font-weight:600;border:1px solid #888}
+        .plate-colour{display:inline-block;padding:0 .45em;border-radius:3px;font-size:.8em;font-weight:600;border:1px solid #888;text-transform:none}
         .plate-colour.blue{background:#1746a2;color:#fff}.plate-colour.yellow{background:#f2c200;color:#000}
         .plate-colour.green{background:linear-gradient(#e8f5e9,#2e9d4f);color:#000}.plate-colour.white{background:#fff;color:#000}
         .plate-colour.black{background:#111;color:#fff}

@@ -92,6 +92,9 @@ enum SecurityScript {
             title.append(el('span', 'sev', a.severity.toUpperCase()), el('span', 'kind', a.kind.replace(/_/g, ' ')));
             if (a.repeats > 1) title.append(el('span', 'repeats', '×' + a.repeats));
             if (a.escalations > 0) title.append(el('span', 'escalated', 'escalated ' + a.escalations + '×'));
+            // The plate's colour, when told: a patrol looking for the car looks for a green (new-energy) or yellow plate.
+            const colour = a.evidence && a.evidence.plate_colour;
+            if (colour) title.append(el('span', 'plate-colour ' + colour, colour + ' plate'));
             main.append(title, el('div', 'message', a.message));
             const where = [a.checkpoint, a.lane ? 'lane ' + a.lane : null, a.camera_id].filter(Boolean).join(' · ');
             main.append(el('div', 'meta', when(a.raised_at) + (where ? ' · ' + where : '')));

@@ -181,6 +181,7 @@ struct EventRoutesTests {
             let stored = try await harness.store.gateEvents(checkpoint: "north", lane: "1", from: .distantPast, to: .distantFuture)
             #expect(stored.map { $0.detail["plate"] } == ["京A5R319", "沪C8K2Q7"])
             #expect(stored[0].deviceID == "isapi-bcad28000001-1" && stored[0].detail["confidence"] == "0.97")
+            #expect(stored[0].detail["plate_colour"] == "blue")
             #expect(harness.store.snapshots.load(try #require(stored[1].snapshotPath)) == picture)
 
             // Heartbeats and unreadable plates are acknowledged and ignored; a body that is not ISAPI is refused.

@@ -76,7 +76,8 @@ struct ISAPIAlert {
             imageBase64: picture?.base64EncodedString(), operator: nil, reason: nil)
         var input = try GateEventInput(body, now: now)
         if let direction { input.event.detail["camera_direction"] = direction }
-        if let plateColor { input.event.detail["plate_colour"] = plateColor }
+        // Kept in the reader's names, as a `plate_read` event's own `plate_colour` is; other names say nothing of the plate.
+        if let colour = plateColor.flatMap(PlateKind.init(colourName:)) { input.event.detail["plate_colour"] = colour.rawValue }
         return input
     }
 
